@@ -1,0 +1,26 @@
+"""Dependency checks several services share."""
+
+import asyncio
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from radcds_kit.health import HealthCheck
+
+
+def writable_directory(path: Path, *, min_free_bytes: int = 0) -> HealthCheck:
+    """Passes while a file can be created and synced in `path` and the disk has room."""
+
+    def probe() -> bool:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".health-") as file:
+            file.write(b"ok")
+            file.flush()
+            os.fsync(file.fileno())
+        return shutil.disk_usage(path).free >= min_free_bytes
+
+    async def check() -> bool:
+        return await asyncio.to_thread(probe)
+
+    return check

@@ -1,0 +1,1 @@
+"""Test support: real servers on ephemeral ports. Imported by tests only."""
