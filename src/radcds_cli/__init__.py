@@ -1,0 +1,1 @@
+"""The `radcds` command: runs the suite on one machine and reports on it."""
