@@ -1,0 +1,112 @@
+"""`radcds up` brings the whole suite to SERVING; `radcds status` reports it;
+SIGTERM stops everything and leaves no process behind."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from radcds_kit.health import health_status
+from radcds_kit.ports import free_port
+
+pytestmark = pytest.mark.e2e
+
+SERVICES = ("gateway", "ingestion", "inference", "risk", "report")
+
+
+def suite_env(tmp_path: Path, redis_url: str) -> dict[str, str]:
+    env = {**os.environ, "RADCDS_DATA_DIR": str(tmp_path / "var"), "RADCDS_REDIS_URL": redis_url}
+    for variable in (
+        *(f"RADCDS_{s.upper()}_GRPC_PORT" for s in SERVICES),
+        "RADCDS_GATEWAY_HTTP_PORT",
+        "RADCDS_INGESTION_DIMSE_PORT",
+        "RADCDS_INGESTION_DICOMWEB_PORT",
+    ):
+        env[variable] = str(free_port())
+    env["RADCDS_INGESTION_MIN_FREE_BYTES"] = "0"
+    return env
+
+
+def radcds(*args: str) -> list[str]:
+    return [sys.executable, "-m", "radcds_cli", *args]
+
+
+def children_of(pid: int) -> list[int]:
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True)
+    return [int(p) for p in out.stdout.split()]
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie is gone for every purpose but the process table.
+    return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+
+
+@pytest.fixture
+def suite(
+    tmp_path: Path, redis_url: str
+) -> Iterator[tuple[subprocess.Popen[bytes], dict[str, str]]]:
+    env = suite_env(tmp_path, redis_url)
+    process = subprocess.Popen(radcds("up"), env=env)
+    yield process, env
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+
+
+def wait_all_serving(env: dict[str, str], timeout_s: float = 90) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        statuses = [
+            health_status(f"127.0.0.1:{env[f'RADCDS_{s.upper()}_GRPC_PORT']}") for s in SERVICES
+        ]
+        if all(status == "SERVING" for status in statuses):
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"not all SERVING: {dict(zip(SERVICES, statuses, strict=True))}")
+
+
+def test_up_serves_all_status_reports_and_sigterm_leaves_nothing(
+    suite: tuple[subprocess.Popen[bytes], dict[str, str]],
+) -> None:
+    process, env = suite
+    wait_all_serving(env)
+
+    status = subprocess.run(radcds("status"), env=env, capture_output=True, text=True)
+    assert status.returncode == 0, status.stdout
+    assert status.stdout.count("SERVING") == len(SERVICES)
+
+    services = children_of(process.pid)
+    assert len(services) == len(SERVICES)
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=60) == 0
+    assert not [pid for pid in services if alive(pid)]
+
+    status = subprocess.run(radcds("status"), env=env, capture_output=True, text=True)
+    assert status.returncode == 1
+    assert status.stdout.count("UNREACHABLE") == len(SERVICES)
+
+
+def test_a_killed_service_is_restarted(
+    suite: tuple[subprocess.Popen[bytes], dict[str, str]],
+) -> None:
+    process, env = suite
+    wait_all_serving(env)
+    risk_address = f"127.0.0.1:{env['RADCDS_RISK_GRPC_PORT']}"
+    before = set(children_of(process.pid))
+    risk_pid = next(
+        pid for pid in before if "radcds_risk" in Path(f"/proc/{pid}/cmdline").read_text()
+    )
+    os.kill(risk_pid, signal.SIGKILL)
+    wait_all_serving(env)
+    assert health_status(risk_address) == "SERVING"
+    assert risk_pid not in children_of(process.pid)
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=60) == 0
