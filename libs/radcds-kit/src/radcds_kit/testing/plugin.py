@@ -23,12 +23,12 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def postgres_dsn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def postgres_dsn() -> Iterator[str]:
     """A real PostgreSQL: RADCDS_TEST_POSTGRES_DSN, else a throwaway cluster."""
     if dsn := os.environ.get("RADCDS_TEST_POSTGRES_DSN"):
         yield dsn
         return
-    with postgres_server(tmp_path_factory.mktemp("postgres")) as dsn:
+    with postgres_server() as dsn:
         yield dsn
 
 

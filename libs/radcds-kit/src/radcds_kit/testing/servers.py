@@ -10,6 +10,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -86,20 +87,44 @@ def _as_postgres_user(argv: list[str]) -> list[str]:
 
 
 @contextmanager
-def postgres_server(workdir: Path) -> Iterator[str]:
-    """Starts a throwaway PostgreSQL cluster; yields a DSN for user postgres."""
-    bindir, datadir, port = _postgres_bindir(), workdir / "pgdata", free_port()
-    workdir.mkdir(parents=True, exist_ok=True)
+def postgres_server() -> Iterator[str]:
+    """Starts a throwaway PostgreSQL cluster; yields a DSN for user postgres.
+
+    The cluster lives in a folder of its own under the system temporary
+    directory, which the postgres user can reach when the tests run as root.
+    """
+    bindir, port = _postgres_bindir(), free_port()
+    workdir = Path(tempfile.mkdtemp(prefix="radcds-postgres-"))
+    datadir = workdir / "pgdata"
     if os.geteuid() == 0:
         shutil.chown(workdir, "postgres")
 
     def run(argv: list[str]) -> None:
-        subprocess.run(_as_postgres_user(argv), check=True, capture_output=True)
+        # The server inherits pg_ctl's output: it goes to a log file, never to a
+        # pipe that would stay open for as long as the server runs.
+        with open(workdir / "commands.log", "ab") as log:
+            subprocess.run(_as_postgres_user(argv), check=True, stdout=log, stderr=log)
 
-    run([str(bindir / "initdb"), "-D", str(datadir), "-A", "trust", "-U", "postgres"])
-    options = f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c fsync=off"
-    run([str(bindir / "pg_ctl"), "-D", str(datadir), "-o", options, "-w", "start"])
     try:
-        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
+        run([str(bindir / "initdb"), "-D", str(datadir), "-A", "trust", "-U", "postgres"])
+        options = f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c fsync=off"
+        logfile = str(workdir / "postgres.log")
+        run(
+            [
+                str(bindir / "pg_ctl"),
+                "-D",
+                str(datadir),
+                "-l",
+                logfile,
+                "-o",
+                options,
+                "-w",
+                "start",
+            ]
+        )
+        try:
+            yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
+        finally:
+            run([str(bindir / "pg_ctl"), "-D", str(datadir), "-m", "fast", "-w", "stop"])
     finally:
-        run([str(bindir / "pg_ctl"), "-D", str(datadir), "-m", "fast", "-w", "stop"])
+        shutil.rmtree(workdir, ignore_errors=True)
