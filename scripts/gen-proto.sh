@@ -4,12 +4,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=libs/radcds-proto/src
-rm -rf "$out/radcds"
-mkdir -p "$out"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
 mapfile -t protos < <(cd protos && find radcds -name '*.proto' | sort)
 (cd protos && uv run --frozen python -m grpc_tools.protoc -I . \
-  --python_out="../$out" --grpc_python_out="../$out" \
-  --mypy_out="../$out" --mypy_grpc_out="../$out" "${protos[@]}")
+  --python_out="$work" --grpc_python_out="$work" \
+  --mypy_out="$work" --mypy_grpc_out="$work" "${protos[@]}") >/dev/null
 # Regular packages, so that mypy and importers agree on what radcds.* is.
-find "$out/radcds" -type d -exec touch {}/__init__.py \;
-touch "$out/radcds/py.typed"
+find "$work/radcds" -type d -exec touch {}/__init__.py \;
+touch "$work/radcds/py.typed"
+# Swapped in whole, so that an editable install never sees the package missing for long.
+rm -rf "$out/radcds.old"
+[ -d "$out/radcds" ] && mv "$out/radcds" "$out/radcds.old"
+mv "$work/radcds" "$out/radcds"
+rm -rf "$out/radcds.old"
