@@ -6,6 +6,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
 from radcds_kit.health import HealthCheck
 
 
@@ -22,5 +25,19 @@ def writable_directory(path: Path, *, min_free_bytes: int = 0) -> HealthCheck:
 
     async def check() -> bool:
         return await asyncio.to_thread(probe)
+
+    return check
+
+
+def peer_serving(channel: grpc.aio.Channel, service: str = "") -> HealthCheck:
+    """Passes while the peer at the other end of `channel` reports SERVING."""
+    stub = health_pb2_grpc.HealthStub(channel)
+
+    async def check() -> bool:
+        try:
+            reply = await stub.Check(health_pb2.HealthCheckRequest(service=service), timeout=1.0)
+        except grpc.aio.AioRpcError:
+            return False
+        return bool(reply.status == health_pb2.HealthCheckResponse.SERVING)
 
     return check
