@@ -27,7 +27,7 @@ lint:
 	$(UV) ruff format --check .
 
 typecheck:
-	$(UV) mypy src libs/radcds-kit/src services/*/src
+	$(UV) mypy src libs/radcds-kit/src libs/radcds-synth/src services/*/src
 
 pytest:
 	$(UV) pytest

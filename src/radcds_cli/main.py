@@ -14,9 +14,11 @@ from rich.table import Table
 from radcds_cli.redis_local import EmbeddedRedis, redis_answers
 from radcds_cli.suite import SERVICES, SuiteSettings
 from radcds_cli.supervisor import Supervisor
+from radcds_cli.synth import synth
 
 app = typer.Typer(help="radcds: clinical decision support for AI in medical imaging.")
 console = Console(stderr=True)
+app.command()(synth)
 
 
 def _status_table(suite: SuiteSettings) -> tuple[Table, bool]:
