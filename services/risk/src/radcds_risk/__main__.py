@@ -6,10 +6,14 @@ from radcds_risk.server import build_runtime
 from radcds_risk.settings import RiskSettings
 
 
-def main() -> None:
-    settings = RiskSettings()
+async def serve(settings: RiskSettings) -> None:
+    # Built inside the running loop: grpc.aio channels bind to the loop they are made in.
     runtime = build_runtime(settings)
-    asyncio.run(runtime.run(settings.risk_grpc_port))
+    await runtime.run(settings.risk_grpc_port)
+
+
+def main() -> None:
+    asyncio.run(serve(RiskSettings()))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,1 @@
+"""Running the calculators over a patient record and AI findings."""

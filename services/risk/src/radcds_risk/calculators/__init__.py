@@ -1,0 +1,1 @@
+"""Published clinical calculators as pure, typed functions."""

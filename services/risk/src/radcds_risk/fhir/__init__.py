@@ -1,0 +1,1 @@
+"""Reading the inputs of the calculators from FHIR R4 JSON."""
