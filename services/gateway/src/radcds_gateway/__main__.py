@@ -6,10 +6,14 @@ from radcds_gateway.server import build_runtime
 from radcds_gateway.settings import GatewaySettings
 
 
-def main() -> None:
-    settings = GatewaySettings()
+async def serve(settings: GatewaySettings) -> None:
+    # Built inside the running loop: grpc.aio channels bind to the loop they are made in.
     runtime = build_runtime(settings)
-    asyncio.run(runtime.run(settings.gateway_grpc_port))
+    await runtime.run(settings.gateway_grpc_port)
+
+
+def main() -> None:
+    asyncio.run(serve(GatewaySettings()))
 
 
 if __name__ == "__main__":

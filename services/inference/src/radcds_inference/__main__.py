@@ -6,10 +6,14 @@ from radcds_inference.server import build_runtime
 from radcds_inference.settings import InferenceSettings
 
 
-def main() -> None:
-    settings = InferenceSettings()
+async def serve(settings: InferenceSettings) -> None:
+    # Built inside the running loop: grpc.aio channels bind to the loop they are made in.
     runtime = build_runtime(settings)
-    asyncio.run(runtime.run(settings.inference_grpc_port))
+    await runtime.run(settings.inference_grpc_port)
+
+
+def main() -> None:
+    asyncio.run(serve(InferenceSettings()))
 
 
 if __name__ == "__main__":
