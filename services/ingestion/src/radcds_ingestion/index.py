@@ -1,0 +1,204 @@
+"""The instance index: which instances are on disk, grouped into studies.
+
+The spool is the source of truth; the index can be rebuilt from it
+(``recovery.reindex_spool``), so a crash between the two loses nothing.
+"""
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, RowMapping, create_engine, event, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from radcds_ingestion.index_schema import instances, metadata, studies
+from radcds_ingestion.instance_header import InstanceHeader
+
+RECEIVING, STABLE, SUBMITTED = "receiving", "stable", "submitted"
+
+
+@dataclass(frozen=True)
+class StudySnapshot:
+    """One study's row and its instances, read in one transaction."""
+
+    study: RowMapping
+    instances: Sequence[RowMapping]
+
+    @property
+    def content_digest(self) -> str:
+        return content_digest(row["sop_instance_uid"] for row in self.instances)
+
+    @property
+    def state(self) -> str:
+        return study_state(self.study)
+
+
+def content_digest(sop_instance_uids: Any) -> str:
+    joined = "\n".join(sorted(sop_instance_uids))
+    return hashlib.sha256(joined.encode("ascii")).hexdigest()
+
+
+def study_state(study: RowMapping) -> str:
+    if study["submitted_revision"] == study["revision"]:
+        return SUBMITTED
+    if study["published_revision"] == study["revision"]:
+        return STABLE
+    return RECEIVING
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    cursor = connection.cursor()
+    # WAL with synchronous=NORMAL survives a process crash; the spool rescan covers power loss.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+class InstanceIndex:
+    """Instances and studies in SQL, safe to call from several threads."""
+
+    def __init__(self, url: str) -> None:
+        self.engine: Engine = create_engine(url)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self._insert = postgresql.insert if self.engine.dialect.name != "sqlite" else sqlite.insert
+
+    def open(self) -> None:
+        metadata.create_all(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def add(self, header: InstanceHeader, path: str, size_bytes: int, now: float) -> bool:
+        """Index an instance already durable on disk; True when it is new to the index."""
+        with self.engine.begin() as connection:
+            inserted = connection.execute(
+                self._insert(instances)
+                .values(**_instance_values(header, path, size_bytes, now))
+                .on_conflict_do_nothing()
+                .returning(instances.c.sop_instance_uid)
+            )
+            is_new = inserted.first() is not None
+            connection.execute(
+                self._insert(studies)
+                .values(**_study_values(header, now))
+                .on_conflict_do_update(
+                    index_elements=[studies.c.study_instance_uid],
+                    set_={
+                        "last_received_at": now,
+                        "revision": studies.c.revision + (1 if is_new else 0),
+                    },
+                )
+            )
+        return is_new
+
+    def indexed_paths(self) -> set[str]:
+        with self.engine.connect() as connection:
+            return set(connection.scalars(select(instances.c.path)))
+
+    def snapshot(self, study_instance_uid: str) -> StudySnapshot | None:
+        with self.engine.connect() as connection:
+            study = (
+                connection.execute(
+                    select(studies).where(studies.c.study_instance_uid == study_instance_uid)
+                )
+                .mappings()
+                .first()
+            )
+            if study is None:
+                return None
+            rows = (
+                connection.execute(
+                    select(instances)
+                    .where(instances.c.study_instance_uid == study_instance_uid)
+                    .order_by(instances.c.series_number, instances.c.instance_number)
+                )
+                .mappings()
+                .all()
+            )
+        return StudySnapshot(study, rows)
+
+    def study_rows(self, limit: int, offset: int) -> Sequence[RowMapping]:
+        with self.engine.connect() as connection:
+            return (
+                connection.execute(
+                    select(studies)
+                    .order_by(studies.c.last_received_at.desc(), studies.c.study_instance_uid)
+                    .limit(limit)
+                    .offset(offset)
+                )
+                .mappings()
+                .all()
+            )
+
+    def due_for_publication(self, received_before: float) -> list[str]:
+        with self.engine.connect() as connection:
+            return list(
+                connection.scalars(
+                    select(studies.c.study_instance_uid).where(
+                        studies.c.revision > studies.c.submitted_revision,
+                        studies.c.last_received_at <= received_before,
+                    )
+                )
+            )
+
+    def is_reachable(self) -> bool:
+        with self.engine.connect() as connection:
+            return connection.scalar(select(1)) == 1
+
+    def instance_count(self) -> int:
+        with self.engine.connect() as connection:
+            return int(connection.scalar(select(func.count()).select_from(instances)) or 0)
+
+    def record(self, study_instance_uid: str, **values: Any) -> None:
+        """Durably update a study's publication state."""
+        with self.engine.begin() as connection:
+            connection.execute(
+                update(studies)
+                .where(studies.c.study_instance_uid == study_instance_uid)
+                .values(**values)
+            )
+
+
+def _instance_values(header: InstanceHeader, path: str, size: int, now: float) -> dict[str, Any]:
+    return {
+        "sop_instance_uid": header.sop_instance_uid,
+        "study_instance_uid": header.study_instance_uid,
+        "series_instance_uid": header.series_instance_uid,
+        "sop_class_uid": header.sop_class_uid,
+        "transfer_syntax_uid": header.transfer_syntax_uid,
+        "modality": header.modality,
+        "series_number": header.series_number,
+        "series_description": header.series_description,
+        "body_part_examined": header.body_part_examined,
+        "slice_thickness_mm": header.slice_thickness_mm,
+        "instance_number": header.instance_number,
+        "path": path,
+        "size_bytes": size,
+        "received_at": now,
+    }
+
+
+def _study_values(header: InstanceHeader, now: float) -> dict[str, Any]:
+    return {
+        "study_instance_uid": header.study_instance_uid,
+        "patient_id": header.patient_id,
+        "patient_name": header.patient_name,
+        "patient_birth_date": header.patient_birth_date,
+        "accession_number": header.accession_number,
+        "study_date": header.study_date,
+        "study_time": header.study_time,
+        "study_description": header.study_description,
+        "first_received_at": now,
+        "last_received_at": now,
+        "revision": 1,
+        "published_revision": 0,
+        "submitting_digest": "",
+        "submitted_revision": 0,
+        "submitted_digest": "",
+        "imaging_study_ref": "",
+        "imaging_study_version": "",
+        "patient_ref": "",
+    }

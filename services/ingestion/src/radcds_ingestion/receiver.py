@@ -1,0 +1,73 @@
+"""Accepting one received instance: validate, make durable, index.
+
+Shared by the DIMSE SCP, STOW-RS and the gRPC StoreInstances call, so each
+path gives the same answer for the same bytes.
+"""
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from radcds_ingestion import statuses
+from radcds_ingestion.index import InstanceIndex
+from radcds_ingestion.instance_header import InstanceHeader, RejectedInstance, read_instance_header
+from radcds_ingestion.spool import InstanceSpool
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StoreOutcome:
+    status: int
+    reason: str = ""
+    header: InstanceHeader | None = None
+
+    @property
+    def stored(self) -> bool:
+        return self.status == statuses.SUCCESS
+
+
+class InstanceReceiver:
+    """Turns an incoming file into a durable, indexed instance, or refuses it."""
+
+    def __init__(self, spool: InstanceSpool, index: InstanceIndex, max_instance_bytes: int) -> None:
+        self.spool = spool
+        self.index = index
+        self.max_instance_bytes = max_instance_bytes
+
+    def accept(self, incoming: Path, expected_sop_instance_uid: str = "") -> StoreOutcome:
+        """Store ``incoming`` (consumed either way) and return the PS3.4 Annex B status."""
+        try:
+            header = self._validate(incoming, expected_sop_instance_uid)
+            self._store(incoming, header)
+        except RejectedInstance as rejected:
+            self.spool.discard(incoming)
+            log.info(
+                "instance refused",
+                extra={"status": hex(rejected.status), "reason": rejected.reason},
+            )
+            return StoreOutcome(rejected.status, rejected.reason)
+        return StoreOutcome(statuses.SUCCESS, header=header)
+
+    def _validate(self, incoming: Path, expected_sop_instance_uid: str) -> InstanceHeader:
+        if self.spool.above_watermark():
+            raise RejectedInstance(statuses.OUT_OF_RESOURCES, "spool above its disk watermark")
+        if incoming.stat().st_size > self.max_instance_bytes:
+            raise RejectedInstance(statuses.OUT_OF_RESOURCES, "instance larger than allowed")
+        header = read_instance_header(incoming)
+        if expected_sop_instance_uid and header.sop_instance_uid != expected_sop_instance_uid:
+            raise RejectedInstance(statuses.CANNOT_UNDERSTAND, "dataset names another instance")
+        return header
+
+    def _store(self, incoming: Path, header: InstanceHeader) -> None:
+        size = incoming.stat().st_size
+        try:
+            final = self.spool.commit(incoming, header.study_instance_uid, header.sop_instance_uid)
+        except OSError as error:
+            raise RejectedInstance(statuses.OUT_OF_RESOURCES, "could not write") from error
+        self.index.add(header, str(final), size, time.time())
+        log.debug(
+            "instance stored",
+            extra={"sop_instance_uid": header.sop_instance_uid, "bytes": size},
+        )

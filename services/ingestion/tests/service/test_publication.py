@@ -1,0 +1,42 @@
+"""Publication is safe to repeat: a crash between SubmitStudy and recording it
+resubmits the same digest, which inference answers as a duplicate."""
+
+import grpc
+import pytest
+from radcds.gateway.v1 import fhir_store_pb2_grpc
+from radcds.inference.v1 import inference_pb2_grpc
+from radcds_ingestion.publication import PublicationConfig, StableStudyDetector, StudyPublisher
+from radcds_ingestion.receiver import InstanceReceiver
+
+pytestmark = pytest.mark.integration
+
+
+async def test_repeated_publication_is_idempotent(
+    receiver: InstanceReceiver, peers, write_ct_series, tmp_path
+) -> None:
+    for path in write_ct_series(3, mrn="MRN-IDEM"):
+        incoming = receiver.spool.incoming / path.name
+        incoming.write_bytes(path.read_bytes())
+        assert receiver.accept(incoming).stored
+    config = PublicationConfig(0.0, 0.1, "http://127.0.0.1/dicomweb", "urn:radcds:mrn")
+    async with grpc.aio.insecure_channel(peers.address) as channel:
+        publisher = StudyPublisher(
+            receiver.index,
+            fhir_store_pb2_grpc.FhirStoreServiceStub(channel),
+            inference_pb2_grpc.InferenceServiceStub(channel),
+            config,
+        )
+        detector = StableStudyDetector(receiver.index, publisher)
+        [study_uid] = receiver.index.due_for_publication(float("inf"))
+
+        await detector.publish_due(float("inf"))
+        # As if the process died after SubmitStudy returned, before the index recorded it.
+        receiver.index.record(study_uid, submitted_revision=0, submitted_digest="")
+        await detector.publish_due(float("inf"))
+        await detector.publish_due(float("inf"))
+
+    first, second = peers.submissions_of(study_uid)
+    assert first.content_digest == second.content_digest
+    assert len({peers.inference.jobs[s.content_digest] for s in (first, second)}) == 1
+    assert peers.imaging_study_of(study_uid)["meta"]["versionId"] == "2"
+    assert receiver.index.due_for_publication(float("inf")) == []
