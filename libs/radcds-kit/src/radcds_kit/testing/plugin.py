@@ -1,6 +1,7 @@
 """The radcds pytest plugin: fixtures for real servers on ephemeral ports."""
 
 import os
+import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -8,6 +9,7 @@ import pytest
 
 from radcds_kit.testing.servers import free_port, postgres_server, redis_server
 from radcds_kit.testing.services import ServiceProcess
+from radcds_kit.testing.triton import TritonServer
 
 __all__ = ["free_port"]
 
@@ -48,3 +50,16 @@ def start_service(tmp_path: Path) -> Iterator[Callable[..., ServiceProcess]]:
     for service in started:
         if service.running:
             service.stop()
+
+
+@pytest.fixture(scope="session")
+def triton(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TritonServer]:
+    """A real tritonserver serving the repository's models/ (scripts/triton.sh)."""
+    script = request.config.rootpath / "scripts" / "triton.sh"
+    subprocess.run(["bash", str(script), "install"], check=True, capture_output=True)
+    server = TritonServer(script, tmp_path_factory.mktemp("triton") / "triton.log")
+    server.start()
+    yield server
+    server.stop()

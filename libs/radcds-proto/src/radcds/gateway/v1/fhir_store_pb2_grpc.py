@@ -5,7 +5,7 @@ import warnings
 
 from radcds.gateway.v1 import fhir_store_pb2 as radcds_dot_gateway_dot_v1_dot_fhir__store__pb2
 
-GRPC_GENERATED_VERSION = '1.85.1'
+GRPC_GENERATED_VERSION = '1.81.1'
 GRPC_VERSION = grpc.__version__
 _version_not_supported = False
 

@@ -5,7 +5,7 @@ import warnings
 
 from radcds.report.v1 import report_pb2 as radcds_dot_report_dot_v1_dot_report__pb2
 
-GRPC_GENERATED_VERSION = '1.85.1'
+GRPC_GENERATED_VERSION = '1.81.1'
 GRPC_VERSION = grpc.__version__
 _version_not_supported = False
 

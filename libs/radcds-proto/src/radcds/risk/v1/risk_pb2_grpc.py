@@ -5,7 +5,7 @@ import warnings
 
 from radcds.risk.v1 import risk_pb2 as radcds_dot_risk_dot_v1_dot_risk__pb2
 
-GRPC_GENERATED_VERSION = '1.85.1'
+GRPC_GENERATED_VERSION = '1.81.1'
 GRPC_VERSION = grpc.__version__
 _version_not_supported = False
 
