@@ -36,11 +36,31 @@ def service_env(name: str, redis_url: str) -> dict[str, str]:
     }.get(name, {})
 
 
+def peers_of(
+    name: str, start_service: Callable[..., ServiceProcess], request: pytest.FixtureRequest
+) -> dict[str, str]:
+    """Inference is ready only while Triton is, report while the FHIR store and risk are."""
+    if name == "inference":
+        return {"RADCDS_TRITON_GRPC_ADDRESS": request.getfixturevalue("triton").grpc_address}
+    if name != "report":
+        return {}
+    gateway = start_service("gateway", **service_env("gateway", ""))
+    risk = start_service("risk")
+    return {
+        "RADCDS_GATEWAY_GRPC_ADDRESS": gateway.address,
+        "RADCDS_RISK_GRPC_ADDRESS": risk.address,
+    }
+
+
 @pytest.mark.parametrize("name", sorted(SERVICES))
 def test_service_serves_health_and_reflection(
-    name: str, redis_url: str, start_service: Callable[..., ServiceProcess]
+    name: str,
+    redis_url: str,
+    start_service: Callable[..., ServiceProcess],
+    request: pytest.FixtureRequest,
 ) -> None:
-    service = start_service(name, **service_env(name, redis_url))
+    env = service_env(name, redis_url) | peers_of(name, start_service, request)
+    service = start_service(name, **env)
     assert health_status(service.address) == "SERVING"
     assert health_status(service.address, SERVICES[name]) == "SERVING"
     with grpc.insecure_channel(service.address) as channel:

@@ -2,6 +2,7 @@
 
 import logging
 import signal
+import subprocess
 import time
 from typing import Annotated
 
@@ -63,6 +64,36 @@ def _wait_serving(supervisor: Supervisor, suite: SuiteSettings, timeout_s: float
     return False
 
 
+class RunningSuite:
+    """The suite's processes and Redis, started together and stopped together."""
+
+    def __init__(self, suite: SuiteSettings) -> None:
+        self.suite = suite
+        self.redis_url, self._embedded_redis = _start_redis(suite)
+        self.supervisor = Supervisor(suite.commands(self.redis_url))
+
+    def start(self, timeout_s: float) -> bool:
+        with console.status("installing tritonserver (once)..."):
+            subprocess.run([*self.suite.triton_command()[:1], "install"], check=True,
+                           stdout=subprocess.DEVNULL)  # fmt: skip
+        signal.signal(signal.SIGTERM, self.supervisor.request_stop)
+        signal.signal(signal.SIGINT, self.supervisor.request_stop)
+        self.supervisor.start()
+        return _wait_serving(self.supervisor, self.suite, timeout_s)
+
+    def stop(self) -> None:
+        console.print("stopping radcds...")
+        self.supervisor.stop()
+        if self._embedded_redis is not None:
+            self._embedded_redis.stop()
+        console.print("stopped.")
+
+    def describe(self) -> None:
+        console.print(_status_table(self.suite)[0])
+        embedded = " (embedded)" if self._embedded_redis else ""
+        console.print(f"Redis {self.redis_url}{embedded}")
+
+
 @app.command()
 def up(
     startup_timeout: Annotated[float, typer.Option(help="Seconds to wait for SERVING.")] = 60.0,
@@ -73,32 +104,20 @@ def up(
     them all.
     """
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    suite = SuiteSettings()
-    redis_url, embedded_redis = _start_redis(suite)
-    env = suite.environment(redis_url)
-    supervisor = Supervisor({service: env for service in SERVICES})
-    signal.signal(signal.SIGTERM, supervisor.request_stop)
-    signal.signal(signal.SIGINT, supervisor.request_stop)
-    supervisor.start()
+    running = RunningSuite(SuiteSettings())
     started = False
     try:
-        started = _wait_serving(supervisor, suite, startup_timeout)
+        started = running.start(startup_timeout)
+        running.describe()
         if started:
-            console.print(_status_table(suite)[0])
-            console.print(f"Redis {redis_url}" + (" (embedded)" if embedded_redis else ""))
             console.print("radcds is up. Ctrl-C stops it.")
-        elif not supervisor.stopping:
-            console.print(_status_table(suite)[0])
+        elif not running.supervisor.stopping:
             console.print("[red]not every service reached SERVING; stopping[/]")
-            supervisor.request_stop()
-        while not supervisor.stopping:
-            supervisor.tend()
+            running.supervisor.request_stop()
+        while not running.supervisor.stopping:
+            running.supervisor.tend()
             time.sleep(0.25)
     finally:
-        console.print("stopping radcds...")
-        supervisor.stop()
-        if embedded_redis is not None:
-            embedded_redis.stop()
-        console.print("stopped.")
+        running.stop()
     if not started:
         raise typer.Exit(1)

@@ -5,12 +5,15 @@ environment describes the whole suite; each service is told its peers'
 addresses from it.
 """
 
+import sys
 from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from radcds_kit import ports
 
 SERVICES = ("gateway", "risk", "report", "inference", "ingestion")
+# The repository root: `radcds up` runs from a checkout, with scripts/ and models/.
+REPOSITORY = Path(__file__).resolve().parents[2]
 
 
 class SuiteSettings(BaseSettings):
@@ -27,6 +30,9 @@ class SuiteSettings(BaseSettings):
     inference_grpc_port: int = ports.INFERENCE_GRPC
     risk_grpc_port: int = ports.RISK_GRPC
     report_grpc_port: int = ports.REPORT_GRPC
+    triton_http_port: int = ports.TRITON_HTTP
+    triton_grpc_port: int = ports.TRITON_GRPC
+    triton_metrics_port: int = ports.TRITON_METRICS
 
     def grpc_port(self, service: str) -> int:
         return int(getattr(self, f"{service}_grpc_port"))
@@ -42,6 +48,7 @@ class SuiteSettings(BaseSettings):
             "RADCDS_GATEWAY_HTTP_PORT": str(self.gateway_http_port),
             "RADCDS_INGESTION_DIMSE_PORT": str(self.ingestion_dimse_port),
             "RADCDS_INGESTION_DICOMWEB_PORT": str(self.ingestion_dicomweb_port),
+            "RADCDS_TRITON_GRPC_ADDRESS": f"{self.host}:{self.triton_grpc_port}",
         }
         for service in SERVICES:
             env[f"RADCDS_{service.upper()}_GRPC_PORT"] = str(self.grpc_port(service))
@@ -56,8 +63,27 @@ class SuiteSettings(BaseSettings):
                 f"FHIR http://{host}:{self.gateway_http_port}/fhir",
                 f"metrics http://{host}:{self.gateway_http_port}/metrics",
             ],
+            "inference": [
+                f"Triton gRPC {host}:{self.triton_grpc_port} (demo models: synthetic data, "
+                "not for clinical use)",
+            ],
             "ingestion": [
                 f"DICOM {host}:{self.ingestion_dimse_port}",
                 f"DICOMweb http://{host}:{self.ingestion_dicomweb_port}/dicomweb",
             ],
         }.get(service, [])
+
+    def triton_command(self) -> list[str]:
+        """tritonserver on the CPU with models/ (scripts/triton.sh; `install` ran first)."""
+        return [
+            str(REPOSITORY / "scripts" / "triton.sh"), "run",
+            "--http-port", str(self.triton_http_port),
+            "--grpc-port", str(self.triton_grpc_port),
+            "--metrics-port", str(self.triton_metrics_port),
+        ]  # fmt: skip
+
+    def commands(self, redis_url: str) -> dict[str, tuple[list[str], dict[str, str]]]:
+        """What the supervisor runs: Triton, and each service as `python -m radcds_<service>`."""
+        env = self.environment(redis_url)
+        services = {s: ([sys.executable, "-m", f"radcds_{s}"], env) for s in SERVICES}
+        return {"triton": (self.triton_command(), {}), **services}

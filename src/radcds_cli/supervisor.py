@@ -12,7 +12,6 @@ import logging
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ def _die_with_parent() -> None:
 @dataclass
 class ServiceProcess:
     name: str
+    argv: list[str]
     env: Mapping[str, str]
     process: subprocess.Popen[bytes] | None = None
     restarts: int = 0
@@ -38,7 +38,7 @@ class ServiceProcess:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", f"radcds_{self.name}"],
+            self.argv,
             env={**os.environ, **self.env},
             preexec_fn=_die_with_parent,  # only sets the death signal; no locks taken
             start_new_session=True,
@@ -53,9 +53,10 @@ class ServiceProcess:
 class Supervisor:
     """Starts, watches, restarts and stops the suite's service processes."""
 
-    def __init__(self, env_by_service: Mapping[str, Mapping[str, str]], *,
+    def __init__(self, commands: Mapping[str, tuple[list[str], Mapping[str, str]]], *,
                  max_backoff_s: float = 30.0, grace_s: float = 15.0) -> None:  # fmt: skip
-        self.services = [ServiceProcess(name, env) for name, env in env_by_service.items()]
+        """`commands` maps each process's name to its argv and extra environment."""
+        self.services = [ServiceProcess(name, argv, env) for name, (argv, env) in commands.items()]
         self._max_backoff_s = max_backoff_s
         self._grace_s = grace_s
         self._stopping = False

@@ -25,6 +25,9 @@ def suite_env(tmp_path: Path, redis_url: str) -> dict[str, str]:
         "RADCDS_GATEWAY_HTTP_PORT",
         "RADCDS_INGESTION_DIMSE_PORT",
         "RADCDS_INGESTION_DICOMWEB_PORT",
+        "RADCDS_TRITON_HTTP_PORT",
+        "RADCDS_TRITON_GRPC_PORT",
+        "RADCDS_TRITON_METRICS_PORT",
     ):
         env[variable] = str(free_port())
     env["RADCDS_INGESTION_MIN_FREE_BYTES"] = "0"
@@ -84,7 +87,7 @@ def test_up_serves_all_status_reports_and_sigterm_leaves_nothing(
     assert status.stdout.count("SERVING") == len(SERVICES)
 
     services = children_of(process.pid)
-    assert len(services) == len(SERVICES)
+    assert len(services) == len(SERVICES) + 1  # and tritonserver
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=60) == 0
     assert not [pid for pid in services if alive(pid)]
