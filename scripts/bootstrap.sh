@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything radcds needs on a fresh Debian 12 machine, and nothing twice:
 # Debian packages (Redis, PostgreSQL, dcmtk, Orthanc, dicom3tools, poppler),
-# uv and the Python workspace (uv.lock, frozen), and the npm tools (buf).
+# uv and the Python workspace (uv.lock, frozen), the npm packages (buf, the FHIR R4
+# examples) and Keycloak (Maven Central).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,7 +32,10 @@ fi
 echo "bootstrap: syncing the Python workspace (uv.lock)"
 uv sync --frozen --all-packages --quiet
 
-if [ ! -x node_modules/.bin/buf ]; then
-  echo "bootstrap: installing npm tools (package-lock.json)"
+if [ ! -x node_modules/.bin/buf ] || [ ! -d node_modules/hl7.fhir.r4.examples ]; then
+  echo "bootstrap: installing npm packages (package-lock.json): buf, the FHIR R4 examples"
   npm ci --no-audit --no-fund --silent
 fi
+
+echo "bootstrap: Keycloak from Maven Central (once; needs a JDK 21 or newer)"
+./scripts/keycloak.sh install >/dev/null
