@@ -3,10 +3,14 @@
 from pathlib import Path
 
 from radcds_kit import ports
-from radcds_kit.settings import RadcdsSettings, local_grpc_address
+from radcds_kit.settings import local_grpc_address
+
+from radcds_gateway.auth.settings import AuthSettings
 
 
-class GatewaySettings(RadcdsSettings):
+class GatewaySettings(AuthSettings):
+    """The gateway's own settings beside those of auth (Keycloak or the development issuer)."""
+
     gateway_grpc_port: int = ports.GATEWAY_GRPC
     gateway_http_port: int = ports.GATEWAY_HTTP
     # The FHIR repository: empty for SQLite under RADCDS_DATA_DIR; a PostgreSQL URL in production.
