@@ -6,10 +6,14 @@ from radcds_report.server import build_runtime
 from radcds_report.settings import ReportSettings
 
 
-def main() -> None:
-    settings = ReportSettings()
+async def serve(settings: ReportSettings) -> None:
+    # Built inside the running loop: grpc.aio channels bind to the loop they are made in.
     runtime = build_runtime(settings)
-    asyncio.run(runtime.run(settings.report_grpc_port))
+    await runtime.run(settings.report_grpc_port)
+
+
+def main() -> None:
+    asyncio.run(serve(ReportSettings()))
 
 
 if __name__ == "__main__":

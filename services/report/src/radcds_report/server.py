@@ -1,19 +1,37 @@
-"""The report service's gRPC server."""
+"""The report service process: its gRPC API and the clients it calls."""
 
+import grpc
 from radcds.report.v1 import report_pb2, report_pb2_grpc
+from radcds.risk.v1 import risk_pb2_grpc
+from radcds_kit.checks import peer_serving
+from radcds_kit.fhir_store import FhirStoreClient
 from radcds_kit.runtime import ServiceRuntime
 
+from radcds_report.composer import Composer
+from radcds_report.lifecycle import ReportLifecycle
+from radcds_report.servicer import ReportServicer
 from radcds_report.settings import ReportSettings
+from radcds_report.state import ReportState
 
 SERVICE_NAME = report_pb2.DESCRIPTOR.services_by_name["ReportService"].full_name
 
 
 def build_runtime(settings: ReportSettings) -> ServiceRuntime:
     runtime = ServiceRuntime("report", settings)
-    runtime.add_servicer(
-        report_pb2_grpc.add_ReportServiceServicer_to_server,
-        # Compose, GetReport, SignReport, AmendReport: UNIMPLEMENTED until their issue.
-        report_pb2_grpc.ReportServiceServicer(),  # type: ignore[abstract]
-        SERVICE_NAME,
+    gateway = grpc.aio.insecure_channel(settings.gateway_grpc_address)
+    risk = grpc.aio.insecure_channel(settings.risk_grpc_address)
+    store = FhirStoreClient(gateway, client_id="report")
+    state = ReportState(settings.database_url)
+    composer = Composer(
+        store, risk_pb2_grpc.RiskServiceStub(risk), state, settings.report_risk_timeout_s
     )
+    servicer = ReportServicer(composer, ReportLifecycle(store, state), store)
+    runtime.add_servicer(
+        report_pb2_grpc.add_ReportServiceServicer_to_server, servicer, SERVICE_NAME
+    )
+    runtime.add_health_check("database", state.reachable)
+    runtime.add_health_check("fhir-store", peer_serving(gateway))
+    runtime.add_health_check("risk", peer_serving(risk))
+    runtime.on_shutdown(gateway.close)
+    runtime.on_shutdown(risk.close)
     return runtime

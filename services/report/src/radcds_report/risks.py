@@ -1,0 +1,50 @@
+"""Asking the risk service for every score the record and the findings support."""
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from radcds.risk.v1 import risk_pb2, risk_pb2_grpc
+
+from radcds_report.content import RiskLine
+
+Resource = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Assessment:
+    lines: list[RiskLine]
+    risk_assessments: list[tuple[str, Resource]]  # (calculator, RiskAssessment)
+
+
+def _line(result: risk_pb2.CalculatorResult) -> RiskLine:
+    level = risk_pb2.AlertLevel.Name(result.alert_level).removeprefix("ALERT_LEVEL_").lower()
+    summary = result.summary
+    if result.status == risk_pb2.RESULT_STATUS_MISSING_INPUT:
+        missing = ", ".join(m.name for m in result.missing_inputs)
+        summary = f"Not computed: missing {missing}."
+    return RiskLine(result.calculator, summary, level, result.citation)
+
+
+async def assess(
+    risk: "risk_pb2_grpc.RiskServiceAsyncStub",
+    record: Resource,
+    findings: list[Resource],
+    timeout_s: float,
+) -> Assessment:
+    reply = await risk.Assess(
+        risk_pb2.AssessRequest(
+            patient_bundle=json.dumps(record).encode(),
+            findings=[json.dumps(f).encode() for f in findings],
+        ),
+        timeout=timeout_s,
+    )
+    shown = [r for r in reply.results if r.status != risk_pb2.RESULT_STATUS_NOT_APPLICABLE]
+    return Assessment(
+        lines=[_line(r) for r in shown],
+        risk_assessments=[
+            (r.calculator, json.loads(r.risk_assessment))
+            for r in shown
+            if r.status == risk_pb2.RESULT_STATUS_COMPUTED and r.risk_assessment
+        ],
+    )

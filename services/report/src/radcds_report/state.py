@@ -1,0 +1,180 @@
+"""What the report service keeps beside the FHIR store: the content each report
+version was rendered from (so that signing re-renders the same words), and the
+outbox of DICOM deliveries to the PACS. SQLite by default, PostgreSQL by URL."""
+
+import asyncio
+import json
+import time
+from dataclasses import asdict
+from typing import Any
+
+import sqlalchemy as sa
+
+from radcds_report.content import (
+    KeyImage,
+    ModelLine,
+    ReportContent,
+    RiskLine,
+    Signature,
+)
+from radcds_report.findings import Finding, Measurement
+
+metadata = sa.MetaData()
+
+contents = sa.Table(
+    "report_content",
+    metadata,
+    sa.Column("study_uid", sa.String(64), primary_key=True),
+    sa.Column("digest", sa.String(128), primary_key=True),
+    sa.Column("content", sa.Text, nullable=False),
+)
+
+deliveries = sa.Table(
+    "delivery",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("destination", sa.String(128), nullable=False),
+    sa.Column("sop_instance_uid", sa.String(64), nullable=False),
+    sa.Column("study_uid", sa.String(64), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("dataset", sa.LargeBinary, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False, default="pending"),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    # Seconds since the epoch: comparable the same way in SQLite and PostgreSQL.
+    sa.Column("next_attempt", sa.Float, nullable=False),
+    sa.Column("last_error", sa.Text, nullable=False, default=""),
+    sa.UniqueConstraint("destination", "sop_instance_uid"),
+)
+
+
+def content_to_json(content: ReportContent) -> str:
+    data = asdict(content)
+    data["key_images"] = [{"title": k.title, "png": k.png.hex()} for k in content.key_images]
+    return json.dumps(data)
+
+
+def content_from_json(text: str) -> ReportContent:
+    data: dict[str, Any] = json.loads(text)
+    findings = [
+        Finding(
+            **{
+                **f,
+                "measurements": [Measurement(**m) for m in f["measurements"]],
+                "snomed": tuple(f["snomed"]) if f["snomed"] else None,
+            }
+        )
+        for f in data["findings"]
+    ]
+    return ReportContent(
+        **{
+            **data,
+            "findings": findings,
+            "risks": [RiskLine(**r) for r in data["risks"]],
+            "models": [ModelLine(**m) for m in data["models"]],
+            "key_images": [
+                KeyImage(k["title"], bytes.fromhex(k["png"])) for k in data["key_images"]
+            ],
+            "signatures": [Signature(**s) for s in data["signatures"]],
+        }
+    )
+
+
+class ReportState:
+    def __init__(self, url: str) -> None:
+        self._engine = sa.create_engine(url)
+        metadata.create_all(self._engine)
+
+    async def reachable(self) -> bool:
+        def probe() -> bool:
+            with self._engine.connect() as db:
+                return bool(db.execute(sa.select(1)).scalar_one() == 1)
+
+        return await asyncio.to_thread(probe)
+
+    def save_content(self, study_uid: str, digest: str, content: ReportContent) -> None:
+        text = content_to_json(content)
+        with self._engine.begin() as db:
+            db.execute(
+                contents.delete().where(
+                    (contents.c.study_uid == study_uid) & (contents.c.digest == digest)
+                )
+            )
+            db.execute(contents.insert().values(study_uid=study_uid, digest=digest, content=text))
+
+    def load_content(self, study_uid: str, digest: str) -> ReportContent | None:
+        with self._engine.connect() as db:
+            text = db.execute(
+                sa.select(contents.c.content).where(
+                    (contents.c.study_uid == study_uid) & (contents.c.digest == digest)
+                )
+            ).scalar_one_or_none()
+        return content_from_json(text) if text else None
+
+    def enqueue(
+        self, destination: str, sop_uid: str, study_uid: str, kind: str, dataset: bytes
+    ) -> None:
+        """Queues one DICOM object for a destination; a repeat of the same object is a no-op."""
+        with self._engine.begin() as db:
+            exists = db.execute(
+                sa.select(deliveries.c.id).where(
+                    (deliveries.c.destination == destination)
+                    & (deliveries.c.sop_instance_uid == sop_uid)
+                )
+            ).first()
+            if exists is None:
+                db.execute(
+                    deliveries.insert().values(
+                        destination=destination,
+                        sop_instance_uid=sop_uid,
+                        study_uid=study_uid,
+                        kind=kind,
+                        dataset=dataset,
+                        state="pending",
+                        attempts=0,
+                        next_attempt=time.time(),
+                        last_error="",
+                    )
+                )
+
+    def due(self, limit: int = 20) -> list[sa.Row[Any]]:
+        with self._engine.connect() as db:
+            return list(
+                db.execute(
+                    sa.select(deliveries)
+                    .where(
+                        (deliveries.c.state == "pending")
+                        & (deliveries.c.next_attempt <= time.time())
+                    )
+                    .order_by(deliveries.c.id)
+                    .limit(limit)
+                )
+            )
+
+    def delivered(self, delivery_id: int) -> None:
+        with self._engine.begin() as db:
+            db.execute(
+                deliveries.update()
+                .where(deliveries.c.id == delivery_id)
+                .values(state="delivered", last_error="")
+            )
+
+    def failed(self, delivery_id: int, attempts: int, error: str, backoff_s: float) -> None:
+        """Records a failed attempt; the delivery stays pending and is retried after `backoff`."""
+        with self._engine.begin() as db:
+            db.execute(
+                deliveries.update()
+                .where(deliveries.c.id == delivery_id)
+                .values(
+                    attempts=attempts, last_error=error[:2000], next_attempt=time.time() + backoff_s
+                )
+            )
+
+    def deliveries_of(self, study_uid: str) -> list[sa.Row[Any]]:
+        with self._engine.connect() as db:
+            return list(
+                db.execute(
+                    sa.select(deliveries)
+                    .where(deliveries.c.study_uid == study_uid)
+                    .order_by(deliveries.c.id)
+                )
+            )
