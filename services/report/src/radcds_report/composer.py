@@ -5,6 +5,7 @@ result set it was composed from, and the same digest composes once. A new
 result set makes a new version of the same report, never a second report.
 """
 
+import asyncio
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,7 @@ from radcds_report.content import (
 )
 from radcds_report.documents import presented_form
 from radcds_report.findings import read_finding
+from radcds_report.pacs.publications import PublicationQueue
 from radcds_report.record import patient_record
 from radcds_report.resources import diagnostic_report, provenance, report_code
 from radcds_report.risks import assess
@@ -81,15 +83,25 @@ class Composer:
         risk: "risk_pb2_grpc.RiskServiceAsyncStub",
         state: ReportState,
         risk_timeout_s: float,
+        publications: PublicationQueue | None = None,
     ) -> None:
         self._store = store
         self._state = state
         self._risk = risk
         self._risk_timeout_s = risk_timeout_s
+        self._publications = publications
+
+    async def _request_publication(self, study_uid: str, before_write: bool = False) -> None:
+        """Stored before answering, so that a composed report always reaches the PACS."""
+        if self._publications is not None:
+            queue = self._publications
+            request = queue.request_before_write if before_write else queue.request
+            await asyncio.to_thread(request, study_uid)
 
     async def compose(self, order: ComposeOrder) -> Composed:
         existing = await current_report(self._store, order.study_uid)
         if existing is not None and result_set_digest(existing) == order.digest:
+            await self._request_publication(order.study_uid)
             return Composed(existing, duplicate=True)
         study = await self._store.get("ImagingStudy", _id_of(order.imaging_study, "ImagingStudy"))
         patient_ref = order.patient or study.get("subject", {}).get("reference", "")
@@ -104,7 +116,9 @@ class Composer:
         content = await self._content(study, record, findings, assessment.lines)
         self._state.save_content(order.study_uid, order.digest, content)
         bundle = await self._transaction(order, study, patient_ref, content, existing, assessment)
+        await self._request_publication(order.study_uid, before_write=True)
         await self._store.transaction(bundle)
+        await self._request_publication(order.study_uid)
         stored = await current_report(self._store, order.study_uid)
         assert stored is not None
         return Composed(stored, duplicate=False)

@@ -5,6 +5,7 @@ that is `amended`. Each step adds a Provenance naming the practitioner, and
 every version stays readable through the FHIR history.
 """
 
+import asyncio
 import dataclasses
 import uuid
 from datetime import UTC, datetime
@@ -15,6 +16,7 @@ from radcds_kit.fhir_store import FhirStoreClient
 from radcds_report.composer import result_set_digest
 from radcds_report.content import ReportContent, Signature
 from radcds_report.documents import presented_form
+from radcds_report.pacs.publications import PublicationQueue
 from radcds_report.resources import provenance
 from radcds_report.state import ReportState
 from radcds_report.vocabulary import REPORT_IDENTIFIER_SYSTEM
@@ -53,9 +55,22 @@ def _signatures(provenances: list[Resource]) -> list[Signature]:
 
 
 class ReportLifecycle:
-    def __init__(self, store: FhirStoreClient, state: ReportState) -> None:
+    def __init__(
+        self,
+        store: FhirStoreClient,
+        state: ReportState,
+        publications: PublicationQueue | None = None,
+    ) -> None:
         self._store = store
         self._state = state
+        self._publications = publications
+
+    async def _request_publication(self, report: Resource, before_write: bool = False) -> None:
+        """Before and after the write: the new version reaches the PACS even after a crash."""
+        if self._publications is not None:
+            queue = self._publications
+            request = queue.request_before_write if before_write else queue.request
+            await asyncio.to_thread(request, study_uid_of(report))
 
     async def sign(
         self, report_id: str, signer: str, is_practitioner: bool, if_match: str
@@ -149,7 +164,9 @@ class ReportLifecycle:
                 },
             ],
         }
+        await self._request_publication(report, before_write=True)
         await self._store.transaction(bundle)
+        await self._request_publication(report)
         return await self._store.get("DiagnosticReport", report["id"])
 
 

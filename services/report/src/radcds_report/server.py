@@ -22,10 +22,18 @@ def build_runtime(settings: ReportSettings) -> ServiceRuntime:
     risk = grpc.aio.insecure_channel(settings.risk_grpc_address)
     store = FhirStoreClient(gateway, client_id="report")
     state = ReportState(settings.database_url)
+    publications = None
+    if settings.report_pacs_destinations:
+        # Imported only when used: highdicom costs seconds of start-up.
+        from radcds_report.pacs.service import add_pacs_delivery
+
+        publications = add_pacs_delivery(runtime, settings, store, state).queue
     composer = Composer(
-        store, risk_pb2_grpc.RiskServiceStub(risk), state, settings.report_risk_timeout_s
-    )
-    servicer = ReportServicer(composer, ReportLifecycle(store, state), store)
+        store, risk_pb2_grpc.RiskServiceStub(risk), state, settings.report_risk_timeout_s,
+        publications,
+    )  # fmt: skip
+    lifecycle = ReportLifecycle(store, state, publications)
+    servicer = ReportServicer(composer, lifecycle, store)
     runtime.add_servicer(
         report_pb2_grpc.add_ReportServiceServicer_to_server, servicer, SERVICE_NAME
     )

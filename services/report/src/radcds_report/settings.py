@@ -3,6 +3,8 @@
 from radcds_kit import ports
 from radcds_kit.settings import RadcdsSettings, local_grpc_address
 
+from radcds_report.pacs.destinations import PacsDestination
+
 
 class ReportSettings(RadcdsSettings):
     report_grpc_port: int = ports.REPORT_GRPC
@@ -14,6 +16,17 @@ class ReportSettings(RadcdsSettings):
     gateway_grpc_address: str = local_grpc_address("gateway")
     risk_grpc_address: str = local_grpc_address("risk")
     ingestion_grpc_address: str = local_grpc_address("ingestion")
+    # JSON list of {"ae_title", "host", "port"}; empty: nothing is sent to a PACS.
+    report_pacs_destinations: tuple[PacsDestination, ...] = ()
+    # Our calling AE title on C-STORE associations.
+    report_pacs_ae_title: str = "RADCDS_REPORT"
+    # Retry after a failed delivery: the first wait, doubled per attempt up to the cap.
+    report_pacs_retry_base_s: float = 2.0
+    report_pacs_retry_cap_s: float = 300.0
+    # How often the delivery worker looks for due work when idle.
+    report_pacs_poll_s: float = 1.0
+    # Seconds for association, DIMSE and network timeouts of one C-STORE.
+    report_pacs_timeout_s: float = 30.0
 
     @property
     def database_url(self) -> str:

@@ -84,6 +84,11 @@ class ReportState:
         self._engine = sa.create_engine(url)
         metadata.create_all(self._engine)
 
+    @property
+    def engine(self) -> sa.Engine:
+        """The database, for the PACS publication queue that lives beside the outbox."""
+        return self._engine
+
     async def reachable(self) -> bool:
         def probe() -> bool:
             with self._engine.connect() as db:
