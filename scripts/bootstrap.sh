@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Installs everything radcds needs on a fresh Debian 12 machine, and nothing twice:
-# Debian packages (Redis, PostgreSQL, dcmtk, Orthanc, dicom3tools, poppler),
+# Debian packages (Redis, PostgreSQL, dcmtk, Orthanc, dicom3tools, poppler, Chromium),
 # uv and the Python workspace (uv.lock, frozen), the npm packages (buf, the FHIR R4
 # examples) and Keycloak (Maven Central).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 debian_packages=(
-  redis-server postgresql dcmtk orthanc orthanc-dicomweb dicom3tools poppler-utils
+  redis-server postgresql dcmtk orthanc orthanc-dicomweb dicom3tools poppler-utils chromium
 )
 
 missing=()

@@ -6,10 +6,13 @@ from radcds_kit import ports
 from radcds_kit.settings import local_grpc_address
 
 from radcds_gateway.auth.settings import AuthSettings
+from radcds_gateway.cds.settings import CdsSettings
+from radcds_gateway.web.settings import WebSettings
 
 
-class GatewaySettings(AuthSettings):
-    """The gateway's own settings beside those of auth (Keycloak or the development issuer)."""
+class GatewaySettings(AuthSettings, CdsSettings, WebSettings):
+    """The gateway's own settings beside those of auth (Keycloak or the development issuer),
+    CDS Hooks and the web pages."""
 
     gateway_grpc_port: int = ports.GATEWAY_GRPC
     gateway_http_port: int = ports.GATEWAY_HTTP
