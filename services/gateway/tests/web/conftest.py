@@ -64,7 +64,9 @@ def suite(
     data = tmp_path_factory.mktemp("var")
     http_port = free_port()
     common = {"RADCDS_DATA_DIR": str(data), "RADCDS_REDIS_URL": redis_url}
-    gateway = ServiceProcess("gateway", {**common, "RADCDS_GATEWAY_HTTP_PORT": str(http_port)})
+    # The pages read FHIR with the user's Keycloak token: the gateway must trust that realm.
+    gateway = ServiceProcess("gateway", {**common, "RADCDS_GATEWAY_HTTP_PORT": str(http_port),
+                                         "RADCDS_KEYCLOAK_URL": keycloak_url})  # fmt: skip
     risk = ServiceProcess("risk", common)
     report = ServiceProcess("report", {**common, "RADCDS_GATEWAY_GRPC_ADDRESS": gateway.address,
                                        "RADCDS_RISK_GRPC_ADDRESS": risk.address})  # fmt: skip
@@ -96,8 +98,10 @@ def artifacts(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
     return folder
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Playwright's sync API runs an event loop in the main thread while it is open: close it
+    with the module, so that the asyncio tests that follow get a thread without one."""
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium

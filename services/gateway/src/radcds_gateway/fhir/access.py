@@ -72,6 +72,12 @@ class DevelopmentAuthPolicy:
         return InternalToken(subject="development", client_id="development", is_service=False)
 
 
+# Resources that belong to no patient yet explain a patient's data: the AI model that
+# made a finding (a Device assigned to no patient), the practitioner who signed a report.
+# A patient-scoped token may read them; one assigned to another patient stays refused.
+SHARED_TYPES = frozenset({"Device", "Practitioner", "Endpoint"})
+
+
 class AccessControl:
     """Scope checks and patient-compartment confinement (SMART App Launch v2)."""
 
@@ -88,11 +94,10 @@ class AccessControl:
         if not token.scopes.allows(resource_type, interaction):
             raise FhirError("forbidden", f"no scope grants {interaction} on {resource_type}")
         patient = token.patient_restriction(resource_type, interaction)
-        if (
-            patient is not None
-            and resource is not None
-            and patient not in self.patients_of(resource)
-        ):
+        if patient is None or resource is None:
+            return
+        owners = self.patients_of(resource)
+        if patient not in owners and not (resource_type in SHARED_TYPES and not owners):
             raise FhirError("forbidden", "the resource is outside the token's patient")
 
     def patients_of(self, resource: dict[str, Any]) -> set[str]:
