@@ -53,8 +53,9 @@ def fhir_datetime(dicom_date: str, dicom_time: str) -> str:
     digits = dicom_time.split(".")[0]
     if not date or len(digits) < 4 or not digits.isdigit():
         return date
-    seconds = digits[4:6] or "00"
-    return f"{date}T{digits[:2]}:{digits[2:4]}:{seconds}"
+    # FHIR dateTime with a time SHALL carry a time zone, and the DICOM time has none here
+    # (TimezoneOffsetFromUTC is not read): the date alone is valid and never wrong.
+    return date
 
 
 def imaging_study_resource(

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import grpc
 import pytest
+from fhir.resources.R4B.imagingstudy import ImagingStudy
 from pydicom import dcmread
 from pydicom.data import get_testdata_file
 from radcds.common.v1 import common_pb2
@@ -59,7 +60,9 @@ def test_stable_study_is_published_then_updated(ingestion, stub, peers, write_ct
     ]
     assert imaging_study["subject"] == {"reference": f"Patient/{patient['id']}"}
     assert imaging_study["contained"][0]["connectionType"]["code"] == "dicom-wado-rs"
-    assert imaging_study["started"] == "2026-01-01T10:10:10"
+    # A FHIR dateTime with a time needs a zone, which the DICOM time lacks: the date alone.
+    assert imaging_study["started"] == "2026-01-01"
+    ImagingStudy.model_validate(imaging_study)
 
     [late] = write_ct_series(1, study_uid=study_uid)
     assert storescu(ingestion.dimse_port, [late]) == 0
