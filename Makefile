@@ -8,10 +8,11 @@ export PATH := $(HOME)/.local/bin:$(PATH)
 bootstrap:  ## install Debian packages, uv, the Python workspace and the npm tools
 	./scripts/bootstrap.sh
 
-demo: bootstrap  ## run the suite (until `radcds demo` lands: `radcds up`)
-	$(UV) radcds up
+demo: bootstrap  ## the main job end to end: radcds demo (synthetic cohort to cards and reports)
+	$(UV) radcds demo
 
-up: demo
+up: bootstrap  ## the suite alone, until Ctrl-C
+	$(UV) radcds up
 
 proto:  ## regenerate libs/radcds-proto from protos/
 	./scripts/gen-proto.sh

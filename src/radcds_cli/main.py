@@ -12,6 +12,7 @@ from radcds_kit.ports import free_port
 from rich.console import Console
 from rich.table import Table
 
+from radcds_cli.demo import demo
 from radcds_cli.redis_local import EmbeddedRedis, redis_answers
 from radcds_cli.suite import SERVICES, SuiteSettings
 from radcds_cli.supervisor import Supervisor
@@ -20,6 +21,7 @@ from radcds_cli.synth import synth
 app = typer.Typer(help="radcds: clinical decision support for AI in medical imaging.")
 console = Console(stderr=True)
 app.command()(synth)
+app.command()(demo)
 
 
 def _status_table(suite: SuiteSettings) -> tuple[Table, bool]:
