@@ -120,13 +120,3 @@ def provenance(
     if not resource["entity"]:
         del resource["entity"]
     return resource
-
-
-def key_image_binary(patient: str, png: bytes) -> Resource:
-    """A key image as a Binary, its access governed by the patient (securityContext)."""
-    return {
-        "resourceType": "Binary",
-        "contentType": "image/png",
-        "securityContext": {"reference": patient},
-        "data": base64.b64encode(png).decode(),
-    }
