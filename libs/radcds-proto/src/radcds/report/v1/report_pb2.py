@@ -22,36 +22,45 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from radcds.common.v1 import common_pb2 as radcds_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dradcds/report/v1/report.proto\x12\x10radcds.report.v1\x1a\x1dradcds/common/v1/common.proto\"\xf4\x01\n\x0e\x43omposeRequest\x12\x1a\n\x12study_instance_uid\x18\x01 \x01(\t\x12\x36\n\rimaging_study\x18\x02 \x01(\x0b\x32\x1f.radcds.common.v1.FhirReference\x12\x30\n\x07patient\x18\x03 \x01(\x0b\x32\x1f.radcds.common.v1.FhirReference\x12\x31\n\x08\x66indings\x18\x04 \x03(\x0b\x32\x1f.radcds.common.v1.FhirReference\x12\x19\n\x11result_set_digest\x18\x05 \x01(\t\x12\x0e\n\x06job_id\x18\x06 \x01(\t\"`\n\x0f\x43omposeResponse\x12:\n\x11\x64iagnostic_report\x18\x01 \x01(\x0b\x32\x1f.radcds.common.v1.FhirReference\x12\x11\n\tduplicate\x18\x02 \x01(\x08\"=\n\x08\x44ocument\x12\r\n\x05title\x18\x01 \x01(\t\x12\x14\n\x0c\x63ontent_type\x18\x02 \x01(\t\x12\x0c\n\x04\x64\x61ta\x18\x03 \x01(\x0c\"R\n\x06Report\x12\x19\n\x11\x64iagnostic_report\x18\x01 \x01(\x0c\x12-\n\tdocuments\x18\x02 \x03(\x0b\x32\x1a.radcds.report.v1.Document\"o\n\x10GetReportRequest\x12\x1e\n\x14\x64iagnostic_report_id\x18\x01 \x01(\tH\x00\x12\x1c\n\x12study_instance_uid\x18\x02 \x01(\tH\x00\x12\x16\n\x0eomit_documents\x18\x03 \x01(\x08\x42\x05\n\x03key\"=\n\x11GetReportResponse\x12(\n\x06report\x18\x01 \x01(\x0b\x32\x18.radcds.report.v1.Report\"w\n\x11SignReportRequest\x12\x1c\n\x14\x64iagnostic_report_id\x18\x01 \x01(\t\x12\'\n\x06signer\x18\x02 \x01(\x0b\x32\x17.radcds.common.v1.Actor\x12\x1b\n\x13if_match_version_id\x18\x03 \x01(\t\">\n\x12SignReportResponse\x12(\n\x06report\x18\x01 \x01(\x0b\x32\x18.radcds.report.v1.Report\"\x9c\x01\n\x12\x41mendReportRequest\x12\x1c\n\x14\x64iagnostic_report_id\x18\x01 \x01(\t\x12\'\n\x06\x61uthor\x18\x02 \x01(\x0b\x32\x17.radcds.common.v1.Actor\x12\x12\n\nconclusion\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12\x1b\n\x13if_match_version_id\x18\x05 \x01(\t\"?\n\x13\x41mendReportResponse\x12(\n\x06report\x18\x01 \x01(\x0b\x32\x18.radcds.report.v1.Report2\xea\x02\n\rReportService\x12N\n\x07\x43ompose\x12 .radcds.report.v1.ComposeRequest\x1a!.radcds.report.v1.ComposeResponse\x12T\n\tGetReport\x12\".radcds.report.v1.GetReportRequest\x1a#.radcds.report.v1.GetReportResponse\x12W\n\nSignReport\x12#.radcds.report.v1.SignReportRequest\x1a$.radcds.report.v1.SignReportResponse\x12Z\n\x0b\x41mendReport\x12$.radcds.report.v1.AmendReportRequest\x1a%.radcds.report.v1.AmendReportResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dradcds/report/v1/report.proto\x12\x10radcds.report.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dradcds/common/v1/common.proto\"\xf4\x01\n\x0e\x43omposeRequest\x12\x1a\n\x12study_instance_uid\x18\x01 \x01(\t\x12\x36\n\rimaging_study\x18\x02 \x01(\x0b\x32\x1f.radcds.common.v1.FhirReference\x12\x30\n\x07patient\x18\x03 \x01(\x0b\x32\x1f.radcds.common.v1.FhirReference\x12\x31\n\x08\x66indings\x18\x04 \x03(\x0b\x32\x1f.radcds.common.v1.FhirReference\x12\x19\n\x11result_set_digest\x18\x05 \x01(\t\x12\x0e\n\x06job_id\x18\x06 \x01(\t\"`\n\x0f\x43omposeResponse\x12:\n\x11\x64iagnostic_report\x18\x01 \x01(\x0b\x32\x1f.radcds.common.v1.FhirReference\x12\x11\n\tduplicate\x18\x02 \x01(\x08\"=\n\x08\x44ocument\x12\r\n\x05title\x18\x01 \x01(\t\x12\x14\n\x0c\x63ontent_type\x18\x02 \x01(\t\x12\x0c\n\x04\x64\x61ta\x18\x03 \x01(\x0c\"\x95\x02\n\x0cPacsDelivery\x12\x13\n\x0b\x64\x65stination\x18\x01 \x01(\t\x12\x15\n\rsop_class_uid\x18\x02 \x01(\t\x12\x18\n\x10sop_instance_uid\x18\x03 \x01(\t\x12.\n\x05state\x18\x04 \x01(\x0e\x32\x1f.radcds.report.v1.DeliveryState\x12\x10\n\x08\x61ttempts\x18\x05 \x01(\x05\x12\x12\n\nlast_error\x18\x06 \x01(\t\x12\x35\n\x11next_attempt_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\x0e\x64\x65livered_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x86\x01\n\x06Report\x12\x19\n\x11\x64iagnostic_report\x18\x01 \x01(\x0c\x12-\n\tdocuments\x18\x02 \x03(\x0b\x32\x1a.radcds.report.v1.Document\x12\x32\n\ndeliveries\x18\x03 \x03(\x0b\x32\x1e.radcds.report.v1.PacsDelivery\"o\n\x10GetReportRequest\x12\x1e\n\x14\x64iagnostic_report_id\x18\x01 \x01(\tH\x00\x12\x1c\n\x12study_instance_uid\x18\x02 \x01(\tH\x00\x12\x16\n\x0eomit_documents\x18\x03 \x01(\x08\x42\x05\n\x03key\"=\n\x11GetReportResponse\x12(\n\x06report\x18\x01 \x01(\x0b\x32\x18.radcds.report.v1.Report\"w\n\x11SignReportRequest\x12\x1c\n\x14\x64iagnostic_report_id\x18\x01 \x01(\t\x12\'\n\x06signer\x18\x02 \x01(\x0b\x32\x17.radcds.common.v1.Actor\x12\x1b\n\x13if_match_version_id\x18\x03 \x01(\t\">\n\x12SignReportResponse\x12(\n\x06report\x18\x01 \x01(\x0b\x32\x18.radcds.report.v1.Report\"\x9c\x01\n\x12\x41mendReportRequest\x12\x1c\n\x14\x64iagnostic_report_id\x18\x01 \x01(\t\x12\'\n\x06\x61uthor\x18\x02 \x01(\x0b\x32\x17.radcds.common.v1.Actor\x12\x12\n\nconclusion\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12\x1b\n\x13if_match_version_id\x18\x05 \x01(\t\"?\n\x13\x41mendReportResponse\x12(\n\x06report\x18\x01 \x01(\x0b\x32\x18.radcds.report.v1.Report\"\x9d\x01\n\x12GetKeyImageRequest\x12\x1c\n\x14\x64iagnostic_report_id\x18\x01 \x01(\t\x12\x16\n\x0eobservation_id\x18\x02 \x01(\t\x12\x14\n\x0cslice_offset\x18\x03 \x01(\x05\x12\x0e\n\x06window\x18\x04 \x01(\t\x12\x15\n\rwindow_center\x18\x05 \x01(\x01\x12\x14\n\x0cwindow_width\x18\x06 \x01(\x01\"\xd7\x01\n\x13GetKeyImageResponse\x12\x11\n\timage_png\x18\x01 \x01(\x0c\x12\x13\n\x0boverlay_png\x18\x02 \x01(\x0c\x12\x13\n\x0bslice_index\x18\x03 \x01(\x05\x12\x13\n\x0bslice_count\x18\x04 \x01(\x05\x12\x17\n\x0fkey_slice_index\x18\x05 \x01(\x05\x12\x0e\n\x06window\x18\x06 \x01(\t\x12\x15\n\rwindow_center\x18\x07 \x01(\x01\x12\x14\n\x0cwindow_width\x18\x08 \x01(\x01\x12\x18\n\x10sop_instance_uid\x18\t \x01(\t*i\n\rDeliveryState\x12\x1e\n\x1a\x44\x45LIVERY_STATE_UNSPECIFIED\x10\x00\x12\x1a\n\x16\x44\x45LIVERY_STATE_PENDING\x10\x01\x12\x1c\n\x18\x44\x45LIVERY_STATE_DELIVERED\x10\x02\x32\xc6\x03\n\rReportService\x12N\n\x07\x43ompose\x12 .radcds.report.v1.ComposeRequest\x1a!.radcds.report.v1.ComposeResponse\x12T\n\tGetReport\x12\".radcds.report.v1.GetReportRequest\x1a#.radcds.report.v1.GetReportResponse\x12W\n\nSignReport\x12#.radcds.report.v1.SignReportRequest\x1a$.radcds.report.v1.SignReportResponse\x12Z\n\x0b\x41mendReport\x12$.radcds.report.v1.AmendReportRequest\x1a%.radcds.report.v1.AmendReportResponse\x12Z\n\x0bGetKeyImage\x12$.radcds.report.v1.GetKeyImageRequest\x1a%.radcds.report.v1.GetKeyImageResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'radcds.report.v1.report_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_COMPOSEREQUEST']._serialized_start=83
-  _globals['_COMPOSEREQUEST']._serialized_end=327
-  _globals['_COMPOSERESPONSE']._serialized_start=329
-  _globals['_COMPOSERESPONSE']._serialized_end=425
-  _globals['_DOCUMENT']._serialized_start=427
-  _globals['_DOCUMENT']._serialized_end=488
-  _globals['_REPORT']._serialized_start=490
-  _globals['_REPORT']._serialized_end=572
-  _globals['_GETREPORTREQUEST']._serialized_start=574
-  _globals['_GETREPORTREQUEST']._serialized_end=685
-  _globals['_GETREPORTRESPONSE']._serialized_start=687
-  _globals['_GETREPORTRESPONSE']._serialized_end=748
-  _globals['_SIGNREPORTREQUEST']._serialized_start=750
-  _globals['_SIGNREPORTREQUEST']._serialized_end=869
-  _globals['_SIGNREPORTRESPONSE']._serialized_start=871
-  _globals['_SIGNREPORTRESPONSE']._serialized_end=933
-  _globals['_AMENDREPORTREQUEST']._serialized_start=936
-  _globals['_AMENDREPORTREQUEST']._serialized_end=1092
-  _globals['_AMENDREPORTRESPONSE']._serialized_start=1094
-  _globals['_AMENDREPORTRESPONSE']._serialized_end=1157
-  _globals['_REPORTSERVICE']._serialized_start=1160
-  _globals['_REPORTSERVICE']._serialized_end=1522
+  _globals['_DELIVERYSTATE']._serialized_start=1903
+  _globals['_DELIVERYSTATE']._serialized_end=2008
+  _globals['_COMPOSEREQUEST']._serialized_start=116
+  _globals['_COMPOSEREQUEST']._serialized_end=360
+  _globals['_COMPOSERESPONSE']._serialized_start=362
+  _globals['_COMPOSERESPONSE']._serialized_end=458
+  _globals['_DOCUMENT']._serialized_start=460
+  _globals['_DOCUMENT']._serialized_end=521
+  _globals['_PACSDELIVERY']._serialized_start=524
+  _globals['_PACSDELIVERY']._serialized_end=801
+  _globals['_REPORT']._serialized_start=804
+  _globals['_REPORT']._serialized_end=938
+  _globals['_GETREPORTREQUEST']._serialized_start=940
+  _globals['_GETREPORTREQUEST']._serialized_end=1051
+  _globals['_GETREPORTRESPONSE']._serialized_start=1053
+  _globals['_GETREPORTRESPONSE']._serialized_end=1114
+  _globals['_SIGNREPORTREQUEST']._serialized_start=1116
+  _globals['_SIGNREPORTREQUEST']._serialized_end=1235
+  _globals['_SIGNREPORTRESPONSE']._serialized_start=1237
+  _globals['_SIGNREPORTRESPONSE']._serialized_end=1299
+  _globals['_AMENDREPORTREQUEST']._serialized_start=1302
+  _globals['_AMENDREPORTREQUEST']._serialized_end=1458
+  _globals['_AMENDREPORTRESPONSE']._serialized_start=1460
+  _globals['_AMENDREPORTRESPONSE']._serialized_end=1523
+  _globals['_GETKEYIMAGEREQUEST']._serialized_start=1526
+  _globals['_GETKEYIMAGEREQUEST']._serialized_end=1683
+  _globals['_GETKEYIMAGERESPONSE']._serialized_start=1686
+  _globals['_GETKEYIMAGERESPONSE']._serialized_end=1901
+  _globals['_REPORTSERVICE']._serialized_start=2011
+  _globals['_REPORTSERVICE']._serialized_end=2465
 # @@protoc_insertion_point(module_scope)

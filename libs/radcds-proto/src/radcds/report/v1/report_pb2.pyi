@@ -6,7 +6,9 @@ isort:skip_file
 from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from radcds.common.v1 import common_pb2 as _common_pb2
 import builtins as _builtins
 import sys
@@ -18,6 +20,25 @@ else:
     from typing_extensions import TypeAlias as _TypeAlias, Never as _Never
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class _DeliveryState:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _DeliveryStateEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_DeliveryState.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    DELIVERY_STATE_UNSPECIFIED: _DeliveryState.ValueType  # 0
+    DELIVERY_STATE_PENDING: _DeliveryState.ValueType  # 1
+    """Waiting for its next attempt (first try, or retrying after a failure)."""
+    DELIVERY_STATE_DELIVERED: _DeliveryState.ValueType  # 2
+
+class DeliveryState(_DeliveryState, metaclass=_DeliveryStateEnumTypeWrapper): ...
+
+DELIVERY_STATE_UNSPECIFIED: DeliveryState.ValueType  # 0
+DELIVERY_STATE_PENDING: DeliveryState.ValueType  # 1
+"""Waiting for its next attempt (first try, or retrying after a failure)."""
+DELIVERY_STATE_DELIVERED: DeliveryState.ValueType  # 2
+Global___DeliveryState: _TypeAlias = DeliveryState  # noqa: Y015
 
 @_typing.final
 class ComposeRequest(_message.Message):
@@ -108,24 +129,73 @@ class Document(_message.Message):
 Global___Document: _TypeAlias = Document  # noqa: Y015
 
 @_typing.final
+class PacsDelivery(_message.Message):
+    """One DICOM object (SR, Encapsulated PDF) on its way to one PACS destination."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DESTINATION_FIELD_NUMBER: _builtins.int
+    SOP_CLASS_UID_FIELD_NUMBER: _builtins.int
+    SOP_INSTANCE_UID_FIELD_NUMBER: _builtins.int
+    STATE_FIELD_NUMBER: _builtins.int
+    ATTEMPTS_FIELD_NUMBER: _builtins.int
+    LAST_ERROR_FIELD_NUMBER: _builtins.int
+    NEXT_ATTEMPT_TIME_FIELD_NUMBER: _builtins.int
+    DELIVERED_TIME_FIELD_NUMBER: _builtins.int
+    destination: _builtins.str
+    sop_class_uid: _builtins.str
+    sop_instance_uid: _builtins.str
+    state: Global___DeliveryState.ValueType
+    attempts: _builtins.int
+    last_error: _builtins.str
+    """The last failure, empty once delivered."""
+    @_builtins.property
+    def next_attempt_time(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def delivered_time(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        destination: _builtins.str = ...,
+        sop_class_uid: _builtins.str = ...,
+        sop_instance_uid: _builtins.str = ...,
+        state: Global___DeliveryState.ValueType = ...,
+        attempts: _builtins.int = ...,
+        last_error: _builtins.str = ...,
+        next_attempt_time: _timestamp_pb2.Timestamp | None = ...,
+        delivered_time: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["delivered_time", b"delivered_time", "next_attempt_time", b"next_attempt_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attempts", b"attempts", "delivered_time", b"delivered_time", "destination", b"destination", "last_error", b"last_error", "next_attempt_time", b"next_attempt_time", "sop_class_uid", b"sop_class_uid", "sop_instance_uid", b"sop_instance_uid", "state", b"state"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PacsDelivery: _TypeAlias = PacsDelivery  # noqa: Y015
+
+@_typing.final
 class Report(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     DIAGNOSTIC_REPORT_FIELD_NUMBER: _builtins.int
     DOCUMENTS_FIELD_NUMBER: _builtins.int
+    DELIVERIES_FIELD_NUMBER: _builtins.int
     diagnostic_report: _builtins.bytes
     """FHIR R4 DiagnosticReport."""
     @_builtins.property
     def documents(self) -> _containers.RepeatedCompositeFieldContainer[Global___Document]: ...
+    @_builtins.property
+    def deliveries(self) -> _containers.RepeatedCompositeFieldContainer[Global___PacsDelivery]: ...
     def __init__(
         self,
         *,
         diagnostic_report: _builtins.bytes = ...,
         documents: _abc.Iterable[Global___Document] | None = ...,
+        deliveries: _abc.Iterable[Global___PacsDelivery] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["diagnostic_report", b"diagnostic_report", "documents", b"documents"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["deliveries", b"deliveries", "diagnostic_report", b"diagnostic_report", "documents", b"documents"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -277,3 +347,87 @@ class AmendReportResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___AmendReportResponse: _TypeAlias = AmendReportResponse  # noqa: Y015
+
+@_typing.final
+class GetKeyImageRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DIAGNOSTIC_REPORT_ID_FIELD_NUMBER: _builtins.int
+    OBSERVATION_ID_FIELD_NUMBER: _builtins.int
+    SLICE_OFFSET_FIELD_NUMBER: _builtins.int
+    WINDOW_FIELD_NUMBER: _builtins.int
+    WINDOW_CENTER_FIELD_NUMBER: _builtins.int
+    WINDOW_WIDTH_FIELD_NUMBER: _builtins.int
+    diagnostic_report_id: _builtins.str
+    observation_id: _builtins.str
+    """The finding: an Observation id from the report's results."""
+    slice_offset: _builtins.int
+    """Slices from the key slice, negative towards the feet; clamped to the series."""
+    window: _builtins.str
+    """A named window ("brain", "subdural", "bone", "lung", "mediastinum"); empty is the
+    finding's default. Ignored when window_width is set.
+    """
+    window_center: _builtins.float
+    window_width: _builtins.float
+    def __init__(
+        self,
+        *,
+        diagnostic_report_id: _builtins.str = ...,
+        observation_id: _builtins.str = ...,
+        slice_offset: _builtins.int = ...,
+        window: _builtins.str = ...,
+        window_center: _builtins.float = ...,
+        window_width: _builtins.float = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["diagnostic_report_id", b"diagnostic_report_id", "observation_id", b"observation_id", "slice_offset", b"slice_offset", "window", b"window", "window_center", b"window_center", "window_width", b"window_width"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetKeyImageRequest: _TypeAlias = GetKeyImageRequest  # noqa: Y015
+
+@_typing.final
+class GetKeyImageResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    IMAGE_PNG_FIELD_NUMBER: _builtins.int
+    OVERLAY_PNG_FIELD_NUMBER: _builtins.int
+    SLICE_INDEX_FIELD_NUMBER: _builtins.int
+    SLICE_COUNT_FIELD_NUMBER: _builtins.int
+    KEY_SLICE_INDEX_FIELD_NUMBER: _builtins.int
+    WINDOW_FIELD_NUMBER: _builtins.int
+    WINDOW_CENTER_FIELD_NUMBER: _builtins.int
+    WINDOW_WIDTH_FIELD_NUMBER: _builtins.int
+    SOP_INSTANCE_UID_FIELD_NUMBER: _builtins.int
+    image_png: _builtins.bytes
+    """The source slice in the window, grey PNG."""
+    overlay_png: _builtins.bytes
+    """The AI mask on that slice, RGBA PNG of the same size, transparent where empty."""
+    slice_index: _builtins.int
+    slice_count: _builtins.int
+    key_slice_index: _builtins.int
+    window: _builtins.str
+    window_center: _builtins.float
+    window_width: _builtins.float
+    sop_instance_uid: _builtins.str
+    def __init__(
+        self,
+        *,
+        image_png: _builtins.bytes = ...,
+        overlay_png: _builtins.bytes = ...,
+        slice_index: _builtins.int = ...,
+        slice_count: _builtins.int = ...,
+        key_slice_index: _builtins.int = ...,
+        window: _builtins.str = ...,
+        window_center: _builtins.float = ...,
+        window_width: _builtins.float = ...,
+        sop_instance_uid: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["image_png", b"image_png", "key_slice_index", b"key_slice_index", "overlay_png", b"overlay_png", "slice_count", b"slice_count", "slice_index", b"slice_index", "sop_instance_uid", b"sop_instance_uid", "window", b"window", "window_center", b"window_center", "window_width", b"window_width"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetKeyImageResponse: _TypeAlias = GetKeyImageResponse  # noqa: Y015

@@ -55,6 +55,11 @@ class ReportServiceStub:
                 request_serializer=radcds_dot_report_dot_v1_dot_report__pb2.AmendReportRequest.SerializeToString,
                 response_deserializer=radcds_dot_report_dot_v1_dot_report__pb2.AmendReportResponse.FromString,
                 _registered_method=True)
+        self.GetKeyImage = channel.unary_unary(
+                '/radcds.report.v1.ReportService/GetKeyImage',
+                request_serializer=radcds_dot_report_dot_v1_dot_report__pb2.GetKeyImageRequest.SerializeToString,
+                response_deserializer=radcds_dot_report_dot_v1_dot_report__pb2.GetKeyImageResponse.FromString,
+                _registered_method=True)
 
 
 class ReportServiceServicer:
@@ -86,6 +91,14 @@ class ReportServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetKeyImage(self, request, context):
+        """One slice of a finding's series around its key slice, windowed, with the AI mask as a
+        separate transparent layer; the viewer's slice and window controls call it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ReportServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -108,6 +121,11 @@ def add_ReportServiceServicer_to_server(servicer, server):
                     servicer.AmendReport,
                     request_deserializer=radcds_dot_report_dot_v1_dot_report__pb2.AmendReportRequest.FromString,
                     response_serializer=radcds_dot_report_dot_v1_dot_report__pb2.AmendReportResponse.SerializeToString,
+            ),
+            'GetKeyImage': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetKeyImage,
+                    request_deserializer=radcds_dot_report_dot_v1_dot_report__pb2.GetKeyImageRequest.FromString,
+                    response_serializer=radcds_dot_report_dot_v1_dot_report__pb2.GetKeyImageResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -219,6 +237,33 @@ class ReportService:
             '/radcds.report.v1.ReportService/AmendReport',
             radcds_dot_report_dot_v1_dot_report__pb2.AmendReportRequest.SerializeToString,
             radcds_dot_report_dot_v1_dot_report__pb2.AmendReportResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetKeyImage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/radcds.report.v1.ReportService/GetKeyImage',
+            radcds_dot_report_dot_v1_dot_report__pb2.GetKeyImageRequest.SerializeToString,
+            radcds_dot_report_dot_v1_dot_report__pb2.GetKeyImageResponse.FromString,
             options,
             channel_credentials,
             insecure,

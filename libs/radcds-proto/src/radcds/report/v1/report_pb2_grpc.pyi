@@ -38,6 +38,10 @@ class ReportServiceStub:
     GetReport: _grpc.UnaryUnaryMultiCallable[_report_pb2.GetReportRequest, _report_pb2.GetReportResponse]
     SignReport: _grpc.UnaryUnaryMultiCallable[_report_pb2.SignReportRequest, _report_pb2.SignReportResponse]
     AmendReport: _grpc.UnaryUnaryMultiCallable[_report_pb2.AmendReportRequest, _report_pb2.AmendReportResponse]
+    GetKeyImage: _grpc.UnaryUnaryMultiCallable[_report_pb2.GetKeyImageRequest, _report_pb2.GetKeyImageResponse]
+    """One slice of a finding's series around its key slice, windowed, with the AI mask as a
+    separate transparent layer; the viewer's slice and window controls call it.
+    """
 
 @_typing.type_check_only
 class ReportServiceAsyncStub(ReportServiceStub):
@@ -49,6 +53,10 @@ class ReportServiceAsyncStub(ReportServiceStub):
     GetReport: _aio.UnaryUnaryMultiCallable[_report_pb2.GetReportRequest, _report_pb2.GetReportResponse]  # type: ignore[assignment]
     SignReport: _aio.UnaryUnaryMultiCallable[_report_pb2.SignReportRequest, _report_pb2.SignReportResponse]  # type: ignore[assignment]
     AmendReport: _aio.UnaryUnaryMultiCallable[_report_pb2.AmendReportRequest, _report_pb2.AmendReportResponse]  # type: ignore[assignment]
+    GetKeyImage: _aio.UnaryUnaryMultiCallable[_report_pb2.GetKeyImageRequest, _report_pb2.GetKeyImageResponse]  # type: ignore[assignment]
+    """One slice of a finding's series around its key slice, windowed, with the AI mask as a
+    separate transparent layer; the viewer's slice and window controls call it.
+    """
 
 class ReportServiceServicer(metaclass=_abc_1.ABCMeta):
     """The DiagnosticReport lifecycle: draft, sign, amend; rendered documents."""
@@ -81,5 +89,15 @@ class ReportServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _report_pb2.AmendReportRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_report_pb2.AmendReportResponse, _abc.Awaitable[_report_pb2.AmendReportResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def GetKeyImage(
+        self,
+        request: _report_pb2.GetKeyImageRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_report_pb2.GetKeyImageResponse, _abc.Awaitable[_report_pb2.GetKeyImageResponse]]:
+        """One slice of a finding's series around its key slice, windowed, with the AI mask as a
+        separate transparent layer; the viewer's slice and window controls call it.
+        """
 
 def add_ReportServiceServicer_to_server(servicer: ReportServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
