@@ -74,6 +74,37 @@ def test_patient_token_stays_in_its_compartment(
     assert patient.post("/Condition", json=other, headers=FHIR_JSON).status_code == 403
 
 
+def test_patient_token_reads_shared_resources_of_no_patient(
+    confined: tuple[httpx.Client, httpx.Client],
+) -> None:
+    """The AI model (a Device of no patient) and a signer explain alice's data; bob's
+    implant is his alone."""
+    admin, patient = confined
+    admin.put("/Patient/bob", json={"resourceType": "Patient", "id": "bob"}, headers=FHIR_JSON)
+    shared = {
+        "Device/model": {"resourceType": "Device", "id": "model"},
+        "Practitioner/signer": {"resourceType": "Practitioner", "id": "signer"},
+        "Device/implant": {
+            "resourceType": "Device",
+            "id": "implant",
+            "patient": {"reference": "Patient/bob"},
+        },
+        "DocumentReference/leaflet": {
+            "resourceType": "DocumentReference",
+            "id": "leaflet",
+            "status": "current",
+            "content": [{"attachment": {"contentType": "text/plain", "title": "leaflet"}}],
+        },
+    }
+    for path, resource in shared.items():
+        assert admin.put(f"/{path}", json=resource, headers=FHIR_JSON).status_code in (200, 201)
+    assert patient.get("/Device/model").status_code == 200
+    assert patient.get("/Practitioner/signer").status_code == 200
+    assert patient.get("/Device/implant").status_code == 403
+    # Only the listed shared types: another document of no patient stays outside.
+    assert patient.get("/DocumentReference/leaflet").status_code == 403
+
+
 def test_development_policy_refuses_production() -> None:
     with pytest.raises(RuntimeError):
         DevelopmentAuthPolicy(production=True)

@@ -74,7 +74,8 @@ class DevelopmentAuthPolicy:
 
 # Resources that belong to no patient yet explain a patient's data: the AI model that
 # made a finding (a Device assigned to no patient), the practitioner who signed a report.
-# A patient-scoped token may read them; one assigned to another patient stays refused.
+# A patient-scoped token may read them; one assigned to another patient stays refused
+# (a Device's patient makes it that patient's: definitions.COMPARTMENT_ADDITIONS).
 SHARED_TYPES = frozenset({"Device", "Practitioner", "Endpoint"})
 
 

@@ -17,6 +17,11 @@ DEFINITIONS_FILE = Path(__file__).parent / "definitions" / "r4-search-parameters
 
 FhirPathFunction = Callable[..., list[Any]]
 
+# R4's patient compartment lists Device without a parameter, so a Device assigned to a
+# patient (an implant, a pump) would be nobody's. radcds confines it to that patient; a
+# Device of no patient (an AI model) stays readable as shared context (fhir/access.py).
+COMPARTMENT_ADDITIONS: dict[str, tuple[str, ...]] = {"Device": ("patient",)}
+
 
 @dataclass(frozen=True)
 class SearchParameter:
@@ -46,7 +51,7 @@ class SearchDefinitions:
             }
         self.patient_compartment: dict[str, tuple[str, ...]] = {
             t: tuple(codes) for t, codes in document["patientCompartment"].items()
-        }
+        } | COMPARTMENT_ADDITIONS
 
     @property
     def resource_types(self) -> tuple[str, ...]:
