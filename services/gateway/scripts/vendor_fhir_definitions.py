@@ -28,6 +28,7 @@ SUPPORTED_TYPES = [
     "DocumentReference",
     "Binary",
     "Endpoint",
+    "Media",
 ]
 INDEXED_KINDS = {"string", "token", "reference", "date", "number", "quantity", "uri"}
 # Handled by the repository itself rather than through an index table.
