@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from radcds_kit.health import LIVENESS
 
 pytestmark = pytest.mark.integration
 
@@ -92,8 +93,11 @@ def test_probes_and_resources(manifests: dict[str, list[Manifest]], values: str)
                 assert probe in container, f"{where} has no {probe}"
             if component(workload) in SERVICES:
                 grpc_port = next(p for p in container["ports"] if p["name"] == "grpc")
-                for probe in ("readinessProbe", "livenessProbe"):
-                    assert container[probe]["grpc"] == {"port": grpc_port["containerPort"]}
+                port = grpc_port["containerPort"]
+                # Readiness follows the dependency checks; liveness only the process
+                # (radcds_kit.health.LIVENESS), so Redis being away restarts nothing.
+                assert container["readinessProbe"]["grpc"] == {"port": port}
+                assert container["livenessProbe"]["grpc"] == {"port": port, "service": LIVENESS}
             resources = container["resources"]
             assert {"cpu", "memory"} <= set(resources["requests"]), where
             assert {"cpu", "memory"} <= set(resources["limits"]), where

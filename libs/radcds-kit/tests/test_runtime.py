@@ -11,6 +11,7 @@ from grpc_reflection.v1alpha.proto_reflection_descriptor_database import (
     ProtoReflectionDescriptorDatabase,
 )
 from radcds.risk.v1 import risk_pb2, risk_pb2_grpc
+from radcds_kit.health import LIVENESS
 from radcds_kit.ports import free_port
 from radcds_kit.runtime import ServiceCrashed, ServiceRuntime
 from radcds_kit.settings import RadcdsSettings
@@ -81,6 +82,15 @@ async def test_health_follows_the_dependency_check(
     await eventually(lambda: _is(address, "SERVING", RISK))
     switch.on = False
     await eventually(lambda: _is(address, "NOT_SERVING"))
+
+
+async def test_liveness_stays_serving_while_a_dependency_fails(
+    running: tuple[ServiceRuntime, Switch, str],
+) -> None:
+    _, switch, address = running
+    switch.on = False
+    await eventually(lambda: _is(address, "NOT_SERVING", RISK))
+    assert await status(address, LIVENESS) == "SERVING"
 
 
 async def _is(address: str, expected: str, service: str = "") -> bool:

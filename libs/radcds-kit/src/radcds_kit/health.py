@@ -20,6 +20,11 @@ log = logging.getLogger(__name__)
 SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
 
+# The health service name for liveness: SERVING while the process answers at all, whatever
+# its dependencies say. Readiness is "" and the service names, which follow the checks; a
+# pod restarted for Redis being away would not bring Redis back.
+LIVENESS = "liveness"
+
 
 class DependencyHealth:
     """Runs a service's dependency checks and publishes the verdict."""
@@ -61,6 +66,9 @@ class DependencyHealth:
     ) -> None:
         for name in self._service_names:
             await self._servicer.set(name, status)
+
+    async def alive(self) -> None:
+        await self._servicer.set(LIVENESS, SERVING)
 
     async def watch(self, interval_s: float) -> None:
         """Refreshes forever; cancelled when the service stops."""

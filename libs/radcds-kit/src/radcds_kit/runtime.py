@@ -109,6 +109,7 @@ class ServiceRuntime:
             health_servicer, [full for _, _, full in self._servicers], self._checks
         )
         await health.publish(NOT_SERVING)
+        await health.alive()
         await server.start()
         self._install_signal_handlers()
         log.info("serving", extra={"grpc_port": self.bound_port})
