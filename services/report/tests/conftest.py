@@ -3,9 +3,12 @@ with a synthetic patient: a head CT, an AI haemorrhage finding and an anticoagul
 Synthetic data only; the names are invented.
 """
 
+import json
+import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -14,6 +17,11 @@ from radcds.report.v1 import report_pb2_grpc
 from radcds_kit.fhir_store import FhirStoreClient
 from radcds_kit.ports import free_port
 from radcds_kit.testing.services import ServiceProcess
+from radcds_report.state import ReportState
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from report_peers import Clients, Orthanc, Pacs, ingestion_service
 
 FINDING = "https://radcds.dev/fhir/CodeSystem/ai-finding"
 
@@ -237,7 +245,7 @@ def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Ser
         for service in (gateway, risk, report):
             started.append(service.start())
         for service in started:
-            service.wait_serving()
+            service.wait_serving(timeout_s=180)  # three services start at once on two cores
         yield {"gateway": gateway, "risk": risk, "report": report}
     finally:
         for service in started:
@@ -253,3 +261,64 @@ async def suite(services: dict[str, ServiceProcess]) -> AsyncIterator[Suite]:
         store = FhirStoreClient(gateway_channel, client_id="test")
         seeded = await seed_ich_study(store)
         yield Suite(store, report_pb2_grpc.ReportServiceStub(report_channel), seeded)
+
+
+def _report(services: dict[str, ServiceProcess], data: str, pacs: list[dict[str, Any]]) -> (
+    ServiceProcess
+):  # fmt: skip
+    return ServiceProcess("report", {
+        "RADCDS_DATA_DIR": data,
+        "RADCDS_GATEWAY_GRPC_ADDRESS": services["gateway"].address,
+        "RADCDS_RISK_GRPC_ADDRESS": services["risk"].address,
+        "RADCDS_INGESTION_GRPC_ADDRESS": services["ingestion"].address,
+        "RADCDS_REPORT_PACS_DESTINATIONS": json.dumps(pacs),
+        "RADCDS_REPORT_PACS_RETRY_BASE_S": "0.2", "RADCDS_REPORT_PACS_RETRY_CAP_S": "1",
+        "RADCDS_REPORT_PACS_POLL_S": "0.1",
+        "RADCDS_REPORT_KEY_IMAGE_CACHE_BYTES": str(64 * 1024**2),
+    })  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def pacs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pacs]:
+    workdir = tmp_path_factory.mktemp("pacs")
+    data, dimse_port = str(workdir / "var"), free_port()
+    orthanc, dicomweb = Orthanc(workdir / "orthanc"), Orthanc(workdir / "web", dicomweb=True)
+    token = f"test-token-{uuid.uuid4().hex}"
+    (workdir / "stow.token").write_text(token + "\n")
+    destinations = [
+        {"ae_title": "ORTHANC", "host": "127.0.0.1", "port": orthanc.dicom_port},
+        {"kind": "stow-rs", "url": dicomweb.stow_url, "token_file": str(workdir / "stow.token")},
+    ]
+    services: dict[str, ServiceProcess] = {}
+    started: list[Orthanc] = []
+    try:
+        for peer in (orthanc, dicomweb):
+            peer.start()
+            started.append(peer)
+        services["gateway"] = ServiceProcess("gateway", {
+            "RADCDS_DATA_DIR": data, "RADCDS_GATEWAY_HTTP_PORT": str(free_port())
+        }).start()  # fmt: skip
+        services["risk"] = ServiceProcess("risk", {"RADCDS_DATA_DIR": data}).start()
+        services["ingestion"] = ingestion_service(services["gateway"], data, dimse_port).start()
+        services["report"] = _report(services, data, destinations).start()
+        for service in services.values():
+            service.wait_serving(timeout_s=180)  # four services start at once on two cores
+        state = ReportState(f"sqlite:///{workdir / 'var' / 'report' / 'report.sqlite'}")
+        yield Pacs(orthanc, dicomweb, services, dimse_port, state, workdir, token)
+    finally:
+        for service in services.values():
+            if service.running:
+                service.stop()
+        for peer in started:
+            peer.stop()
+
+
+@pytest.fixture
+async def clients(pacs: Pacs) -> AsyncIterator[Clients]:
+    async with (
+        grpc.aio.insecure_channel(pacs.services["gateway"].address) as gateway,
+        grpc.aio.insecure_channel(pacs.services["report"].address) as report,
+    ):
+        yield Clients(
+            FhirStoreClient(gateway, client_id="test"), report_pb2_grpc.ReportServiceStub(report)
+        )

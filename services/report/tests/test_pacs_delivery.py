@@ -7,165 +7,40 @@ Synthetic data only; the names are invented.
 """
 
 import asyncio
-import datetime as dt
-import itertools
 import json
 import os
 import signal
 import subprocess
+import sys
 import time
-import urllib.request
-from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import grpc
 import highdicom as hd
 import pytest
 from radcds.common.v1 import common_pb2
-from radcds.report.v1 import report_pb2, report_pb2_grpc
+from radcds.report.v1 import report_pb2
 from radcds_kit.fhir_store import FhirStoreClient
-from radcds_kit.ports import free_port
-from radcds_kit.testing.servers import wait_for_port
 from radcds_kit.testing.services import ServiceProcess
 from radcds_report.pacs.pdf import from_part10
 from radcds_report.pacs.status import deliveries
 from radcds_report.pacs.uids import ReportVersion
-from radcds_report.state import ReportState
-from radcds_synth import TINY, HaemorrhageSpec, StudyIdentity, UidSource, write_head_ct
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from report_peers import Clients, Orthanc, Pacs
+from report_peers import synthetic_study as write_study
 
 pytestmark = pytest.mark.integration
 
 AI = "https://radcds.dev/fhir/CodeSystem/ai-finding"
 UCUM = "http://unitsofmeasure.org"
-STORESCU = "/usr/bin/storescu"  # dcmtk's, not the one pynetdicom puts in the venv
-SEEDS = itertools.count(100)
-
-
-class Orthanc:
-    """Debian's Orthanc with its own ports and storage; stop() and start() keep its data."""
-
-    def __init__(self, workdir: Path) -> None:
-        self.dicom_port, self.http_port = free_port(), free_port()
-        self.config = workdir / "orthanc.json"
-        self.config.write_text(json.dumps({
-            "Name": "radcds-test", "StorageDirectory": str(workdir / "storage"),
-            "IndexDirectory": str(workdir / "storage"), "HttpPort": self.http_port,
-            "DicomPort": self.dicom_port, "DicomAet": "ORTHANC", "RemoteAccessAllowed": False,
-            "AuthenticationEnabled": False, "DicomCheckCalledAet": True, "Plugins": [],
-        }))  # fmt: skip
-        self.log = (workdir / "orthanc.log").open("ab")
-        self._process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        env = {**os.environ, "TCP_NODELAY": "1"}
-        self._process = subprocess.Popen(
-            ["/usr/sbin/Orthanc", str(self.config)], env=env, stdout=self.log, stderr=self.log
-        )
-        wait_for_port(self.http_port)
-
-    def stop(self) -> None:
-        assert self._process is not None
-        self._process.terminate()
-        self._process.wait(timeout=15)
-
-    def rest(self, path: str, body: Any = None) -> Any:
-        data = None if body is None else json.dumps(body).encode()
-        url = f"http://127.0.0.1:{self.http_port}{path}"
-        with urllib.request.urlopen(urllib.request.Request(url, data=data), timeout=10) as reply:
-            raw = reply.read()
-        return json.loads(raw) if path != "/file" and not path.endswith("/file") else raw
-
-    def instances(self, sop_instance_uid: str) -> list[str]:
-        query = {"Level": "Instance", "Query": {"SOPInstanceUID": sop_instance_uid}}
-        return list(self.rest("/tools/find", query))
-
-    def study_instance_count(self, study_uid: str) -> int:
-        query = {"Level": "Study", "Query": {"StudyInstanceUID": study_uid}}
-        return sum(
-            len(self.rest(f"/studies/{s}/instances")) for s in self.rest("/tools/find", query)
-        )
-
-    def file(self, sop_instance_uid: str) -> bytes:
-        [orthanc_id] = self.instances(sop_instance_uid)
-        return bytes(self.rest(f"/instances/{orthanc_id}/file"))
-
-
-@dataclass
-class Pacs:
-    orthanc: Orthanc
-    services: dict[str, ServiceProcess]
-    dimse_port: int
-    state: ReportState
-    workdir: Path
-
-
-def _ingestion(gateway: ServiceProcess, data: str, dimse_port: int) -> ServiceProcess:
-    return ServiceProcess("ingestion", {
-        "RADCDS_DATA_DIR": data, "RADCDS_INGESTION_DIMSE_PORT": str(dimse_port),
-        "RADCDS_INGESTION_DICOMWEB_PORT": str(free_port()),
-        "RADCDS_GATEWAY_GRPC_ADDRESS": gateway.address,
-        "RADCDS_INFERENCE_GRPC_ADDRESS": f"127.0.0.1:{free_port()}",
-        "RADCDS_INGESTION_STABLE_AGE_S": "3600", "RADCDS_INGESTION_MIN_FREE_BYTES": "0",
-    })  # fmt: skip
-
-
-def _report(services: dict[str, ServiceProcess], data: str, orthanc: Orthanc) -> ServiceProcess:
-    destination = {"ae_title": "ORTHANC", "host": "127.0.0.1", "port": orthanc.dicom_port}
-    return ServiceProcess("report", {
-        "RADCDS_DATA_DIR": data,
-        "RADCDS_GATEWAY_GRPC_ADDRESS": services["gateway"].address,
-        "RADCDS_RISK_GRPC_ADDRESS": services["risk"].address,
-        "RADCDS_INGESTION_GRPC_ADDRESS": services["ingestion"].address,
-        "RADCDS_REPORT_PACS_DESTINATIONS": json.dumps([destination]),
-        "RADCDS_REPORT_PACS_RETRY_BASE_S": "0.2", "RADCDS_REPORT_PACS_RETRY_CAP_S": "1",
-        "RADCDS_REPORT_PACS_POLL_S": "0.1",
-    })  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def pacs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pacs]:
-    workdir = tmp_path_factory.mktemp("pacs")
-    data, dimse_port = str(workdir / "var"), free_port()
-    orthanc = Orthanc(workdir)
-    orthanc.start()
-    services: dict[str, ServiceProcess] = {}
-    try:
-        services["gateway"] = ServiceProcess("gateway", {
-            "RADCDS_DATA_DIR": data, "RADCDS_GATEWAY_HTTP_PORT": str(free_port())
-        }).start()  # fmt: skip
-        services["risk"] = ServiceProcess("risk", {"RADCDS_DATA_DIR": data}).start()
-        services["ingestion"] = _ingestion(services["gateway"], data, dimse_port).start()
-        services["report"] = _report(services, data, orthanc).start()
-        for service in services.values():
-            service.wait_serving(timeout_s=180)  # four services start at once on two cores
-        state = ReportState(f"sqlite:///{workdir / 'var' / 'report' / 'report.sqlite'}")
-        yield Pacs(orthanc, services, dimse_port, state, workdir)
-    finally:
-        for service in services.values():
-            if service.running:
-                service.stop()
-        orthanc.stop()
 
 
 def synthetic_study(pacs: Pacs) -> str:
     """A new tiny head CT with a haemorrhage, C-STOREd into ingestion; its Study UID."""
-    seed = next(SEEDS)
-    uids = UidSource(seed=seed, patient_index=0)
-    identity = StudyIdentity(
-        "Synthetic", "Ada", f"SYN-{seed}", dt.date(1948, 3, 2), "female", f"ACC-{seed}",
-        dt.datetime(2026, 11, 28, 7, 30), uids.uid("study"),
-    )  # fmt: skip
-    out = pacs.workdir / f"study-{seed}"
-    write_head_ct(
-        out, identity, uids, size=TINY, haemorrhage=HaemorrhageSpec("intraparenchymal", 20.0)
-    )
-    files = sorted(str(p) for p in (out / "CT").glob("*.dcm"))
-    env = {**os.environ, "TCP_NODELAY": "1"}
-    subprocess.run([STORESCU, "-aec", "RADCDS", "127.0.0.1", str(pacs.dimse_port), *files],
-                   env=env, check=True, capture_output=True)  # fmt: skip
-    return identity.study_uid
+    return write_study(pacs.workdir, pacs.dimse_port).study_uid
 
 
 def ich_observation(patient: str, study: str, device: str) -> dict[str, Any]:
@@ -217,23 +92,6 @@ async def seed(store: FhirStoreClient, study_uid: str) -> dict[str, str]:
     return {"patient": patient, "study": study, "finding": finding, "practitioner": practitioner}
 
 
-@dataclass
-class Clients:
-    store: FhirStoreClient
-    report: "report_pb2_grpc.ReportServiceAsyncStub"
-
-
-@pytest.fixture
-async def clients(pacs: Pacs) -> AsyncIterator[Clients]:
-    async with (
-        grpc.aio.insecure_channel(pacs.services["gateway"].address) as gateway,
-        grpc.aio.insecure_channel(pacs.services["report"].address) as report,
-    ):
-        yield Clients(
-            FhirStoreClient(gateway, client_id="test"), report_pb2_grpc.ReportServiceStub(report)
-        )
-
-
 async def compose(clients: Clients, study_uid: str, seeded: dict[str, str]) -> ReportVersion:
     reply = await clients.report.Compose(report_pb2.ComposeRequest(
         study_instance_uid=study_uid,
@@ -271,6 +129,12 @@ def crash_and_restart(service: ServiceProcess) -> None:
     service.stop()
     service.start()
     service.wait_serving(timeout_s=180)
+
+
+def to_orthanc(pacs: Pacs, study_uid: str, orthanc: Orthanc | None = None) -> list[Any]:
+    """The study's outbox entries for one Orthanc (the C-STORE one unless named)."""
+    key = pacs.destination_key(orthanc or pacs.orthanc)
+    return [d for d in deliveries(pacs.state, study_uid) if d.destination == key]
 
 
 def arrived(orthanc: Orthanc, version: ReportVersion) -> Callable[[], bool]:
@@ -323,9 +187,7 @@ async def test_a_stopped_pacs_gets_the_signed_report_once_it_is_back_even_after_
         signed_uids = {signed.instance_uid("sr"), signed.instance_uid("pdf")}
 
         def retried() -> bool:
-            rows = [
-                d for d in deliveries(pacs.state, study_uid) if d.sop_instance_uid in signed_uids
-            ]
+            rows = [d for d in to_orthanc(pacs, study_uid) if d.sop_instance_uid in signed_uids]
             return len(rows) == 2 and all(d.state == "pending" and d.attempts >= 2 for d in rows)
 
         await wait_until(retried, "failed attempts recorded while Orthanc is down")
@@ -337,7 +199,7 @@ async def test_a_stopped_pacs_gets_the_signed_report_once_it_is_back_even_after_
         lambda: all(d.state == "delivered" for d in deliveries(pacs.state, study_uid)),
         "every delivery marked delivered",
     )
-    rows = deliveries(pacs.state, study_uid)
+    rows = to_orthanc(pacs, study_uid)
     assert sorted(d.sop_instance_uid for d in rows) == sorted(
         {first.instance_uid("sr"), first.instance_uid("pdf"), *signed_uids}
     )
@@ -346,3 +208,70 @@ async def test_a_stopped_pacs_gets_the_signed_report_once_it_is_back_even_after_
     assert pacs.orthanc.study_instance_count(study_uid) == 4
     signed_sr = from_part10(pacs.orthanc.file(signed.instance_uid("sr")))
     assert (signed_sr.VerificationFlag, signed_sr.PreliminaryFlag) == ("VERIFIED", "FINAL")
+
+
+async def test_stow_rs_delivers_to_orthanc_dicomweb_and_get_report_shows_it(
+    pacs: Pacs, clients: Clients, tmp_path: Path
+) -> None:
+    study_uid = synthetic_study(pacs)
+    seeded = await seed(clients.store, study_uid)
+    version = await compose(clients, study_uid, seeded)
+    await wait_until(arrived(pacs.dicomweb, version), "the SR and the PDF in Orthanc by STOW-RS")
+    sr_bytes = pacs.dicomweb.file(version.instance_uid("sr"))
+    assert dciodvfy_errors(sr_bytes, tmp_path / "sr.dcm") == []
+    assert from_part10(sr_bytes).StudyInstanceUID == study_uid
+    stow_key = pacs.destination_key(pacs.dicomweb)
+    await wait_until(
+        lambda: all(d.state == "delivered" for d in deliveries(pacs.state, study_uid)),
+        "every delivery marked delivered",
+    )
+    reply = await clients.report.GetReport(
+        report_pb2.GetReportRequest(study_instance_uid=study_uid, omit_documents=True)
+    )
+    shown = {(d.destination, d.sop_instance_uid): d for d in reply.report.deliveries}
+    assert set(shown) == {
+        (key, version.instance_uid(kind))
+        for key in (stow_key, pacs.destination_key(pacs.orthanc))
+        for kind in ("sr", "pdf")
+    }
+    sr = shown[(stow_key, version.instance_uid("sr"))]
+    assert sr.state == report_pb2.DELIVERY_STATE_DELIVERED
+    assert sr.sop_class_uid == "1.2.840.10008.5.1.4.1.1.88.34"
+    assert sr.last_error == ""
+    assert sr.delivered_time.seconds > 0
+    assert not sr.HasField("next_attempt_time")
+    assert pacs.token not in str(reply.report.deliveries)
+
+
+async def test_a_stopped_dicomweb_server_is_retried_and_gets_each_instance_once(
+    pacs: Pacs, clients: Clients
+) -> None:
+    study_uid = synthetic_study(pacs)
+    seeded = await seed(clients.store, study_uid)
+    pacs.dicomweb.stop()
+    try:
+        version = await compose(clients, study_uid, seeded)
+
+        def retried() -> bool:
+            rows = to_orthanc(pacs, study_uid, pacs.dicomweb)
+            return len(rows) == 2 and all(d.state == "pending" and d.attempts >= 2 for d in rows)
+
+        await wait_until(retried, "failed STOW-RS attempts recorded while Orthanc is down")
+        reply = await clients.report.GetReport(
+            report_pb2.GetReportRequest(study_instance_uid=study_uid, omit_documents=True)
+        )
+        failing = [d for d in reply.report.deliveries if d.destination.startswith("stow-rs:")]
+        assert len(failing) == 2
+        assert all(d.state == report_pb2.DELIVERY_STATE_PENDING for d in failing)
+        assert all("STOW-RS request failed" in d.last_error for d in failing)
+        assert all(d.HasField("next_attempt_time") for d in failing)
+    finally:
+        pacs.dicomweb.start()
+    await wait_until(arrived(pacs.dicomweb, version), "the report in Orthanc once it is back")
+    await wait_until(
+        lambda: all(d.state == "delivered" for d in to_orthanc(pacs, study_uid, pacs.dicomweb)),
+        "the STOW-RS deliveries marked delivered",
+    )
+    for kind in ("sr", "pdf"):
+        assert len(pacs.dicomweb.instances(version.instance_uid(kind))) == 1
+    assert pacs.dicomweb.study_instance_count(study_uid) == 2

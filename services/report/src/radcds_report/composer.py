@@ -22,12 +22,21 @@ from radcds_report.content import (
 )
 from radcds_report.documents import presented_form
 from radcds_report.findings import read_finding
+from radcds_report.key_images.service import KeyImages
 from radcds_report.pacs.publications import PublicationQueue
 from radcds_report.record import patient_record
-from radcds_report.resources import diagnostic_report, provenance, report_code
+from radcds_report.resources import (
+    diagnostic_report,
+    finding_concept,
+    key_image_id,
+    key_image_media,
+    provenance,
+    report_code,
+)
 from radcds_report.risks import assess
 from radcds_report.state import ReportState
 from radcds_report.vocabulary import (
+    KEY_IMAGE_IDENTIFIER_SYSTEM,
     REPORT_IDENTIFIER_SYSTEM,
     RESULT_SET_EXTENSION,
     RISK_IDENTIFIER_SYSTEM,
@@ -84,8 +93,10 @@ class Composer:
         state: ReportState,
         risk_timeout_s: float,
         publications: PublicationQueue | None = None,
+        key_images: KeyImages | None = None,
     ) -> None:
         self._store = store
+        self._key_images = key_images
         self._state = state
         self._risk = risk
         self._risk_timeout_s = risk_timeout_s
@@ -113,7 +124,7 @@ class Composer:
             raise ComposeError("a result set needs at least one finding")
         record = await patient_record(self._store, patient_ref)
         assessment = await assess(self._risk, record, findings, self._risk_timeout_s)
-        content = await self._content(study, record, findings, assessment.lines)
+        content = await self._content(order.study_uid, study, record, findings, assessment.lines)
         self._state.save_content(order.study_uid, order.digest, content)
         bundle = await self._transaction(order, study, patient_ref, content, existing, assessment)
         await self._request_publication(order.study_uid, before_write=True)
@@ -124,9 +135,17 @@ class Composer:
         return Composed(stored, duplicate=False)
 
     async def _content(
-        self, study: Resource, record: Resource, findings: list[Resource], risks: list[Any]
+        self,
+        study_uid: str,
+        study: Resource,
+        record: Resource,
+        findings: list[Resource],
+        risks: list[Any],
     ) -> ReportContent:
         read = [read_finding(f) for f in findings]
+        key_images = []
+        if self._key_images is not None:
+            key_images = await self._key_images.for_report(study_uid, findings, read)
         devices = sorted({f.device for f in read if f.device})
         models = [model_line(await self._store.get("Device", _id_of(d, "Device"))) for d in devices]
         patient = record["entry"][0]["resource"]
@@ -139,6 +158,7 @@ class Composer:
             risks=risks,
             models=models,
             conclusion=conclusion_for(read, risks),
+            key_images=key_images,
         )
 
     async def _transaction(
@@ -151,6 +171,8 @@ class Composer:
         assessment: Any,
     ) -> Resource:
         entries = await self._risk_entries(order.study_uid, patient, assessment.risk_assessments)
+        media = await self._media_entries(order.study_uid, study, patient, content)
+        entries += [entry for entry, _ in media]
         report = diagnostic_report(
             study_uid=order.study_uid,
             imaging_study=study,
@@ -160,6 +182,11 @@ class Composer:
             digest=order.digest,
             results=order.findings,
         )
+        if media:
+            report["media"] = [
+                {"comment": image.title, "link": {"reference": link}}
+                for (_, link), image in zip(media, content.key_images, strict=True)
+            ]
         report_url = f"urn:uuid:{uuid.uuid4()}"
         if existing is None:
             identifier = f"identifier={REPORT_IDENTIFIER_SYSTEM}|{order.study_uid}"
@@ -199,6 +226,35 @@ class Composer:
                 url = f"urn:uuid:{uuid.uuid4()}"
                 entries.append(_entry(url, resource, "POST", "RiskAssessment", query))
         return entries
+
+    async def _media_entries(
+        self, study_uid: str, study: Resource, patient: str, content: ReportContent
+    ) -> list[tuple[Resource, str]]:
+        """Each key image as a Media entry, with the reference the report links it by."""
+        if not content.key_images:
+            return []
+        current = await self._store.search_resources("Media", {"subject": patient})
+        by_value = {
+            i.get("value"): m
+            for m in current
+            for i in m.get("identifier", [])
+            if i.get("system") == KEY_IMAGE_IDENTIFIER_SYSTEM
+        }
+        codes = {f.reference: finding_concept(f) for f in content.findings}
+        media = []
+        for image in content.key_images:
+            resource = key_image_media(
+                study_uid=study_uid, imaging_study=study, patient=patient, image=image,
+                reason=codes.get(image.finding),
+            )  # fmt: skip
+            if (old := by_value.get(key_image_id(study_uid, image))) is not None:
+                resource["id"] = old["id"]
+                target = f"Media/{old['id']}"
+                media.append((_entry("", resource, "PUT", target), target))
+            else:
+                url = f"urn:uuid:{uuid.uuid4()}"
+                media.append((_entry(url, resource, "POST", "Media"), url))
+        return media
 
 
 def _entry(

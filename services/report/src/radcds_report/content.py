@@ -32,6 +32,8 @@ class ModelLine:
 class KeyImage:
     title: str
     png: bytes
+    finding: str = ""  # the finding Observation's reference
+    sop_instance_uid: str = ""  # the source image shown
 
 
 @dataclass(frozen=True)

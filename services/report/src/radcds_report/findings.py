@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from radcds_report.vocabulary import (
+    ACT_PRIORITY,
+    ACT_PRIORITY_DISPLAY,
     NEGATIVE_INTERPRETATIONS,
     OBSERVATION_INTERPRETATION,
     POSITIVE_INTERPRETATIONS,
@@ -16,6 +18,8 @@ from radcds_report.vocabulary import (
 )
 
 Resource = dict[str, Any]
+# Components that point at DICOM objects (the key image, the SEG): for machines, not people.
+REFERENCE_COMPONENTS = frozenset({"key-image", "segmentation"})
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,9 @@ class Finding:
 def concept_text(concept: Resource | None) -> str:
     if not concept:
         return ""
+    for coding in concept.get("coding", []):
+        if coding.get("system") == ACT_PRIORITY and coding.get("code") in ACT_PRIORITY_DISPLAY:
+            return ACT_PRIORITY_DISPLAY[coding["code"]]
     if concept.get("text"):
         return str(concept["text"])
     for coding in concept.get("coding", []):
@@ -88,11 +95,16 @@ def _snomed(observation: Resource) -> tuple[str, str] | None:
     return None
 
 
+def _codes(element: Resource) -> set[str]:
+    return {str(c.get("code")) for c in element.get("code", {}).get("coding", [])}
+
+
 def read_finding(observation: Resource) -> Finding:
     measurements = [
         Measurement(concept_text(component.get("code")), text)
         for component in observation.get("component", [])
-        if (text := value_text(component)) is not None
+        if not _codes(component) & REFERENCE_COMPONENTS
+        and (text := value_text(component)) is not None
     ]
     return Finding(
         reference=f"Observation/{observation['id']}",

@@ -5,6 +5,7 @@ import io
 from xml.sax.saxutils import escape
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from PIL import Image as PILImage
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, PropertySet, getSampleStyleSheet
@@ -14,12 +15,11 @@ from reportlab.platypus import (
     Image,
     Paragraph,
     SimpleDocTemplate,
-    Spacer,
     Table,
     TableStyle,
 )
 
-from radcds_report.content import ReportContent
+from radcds_report.content import KeyImage, ReportContent
 
 _TEMPLATES = Environment(
     loader=PackageLoader("radcds_report", "templates"), autoescape=select_autoescape(["j2"])
@@ -36,6 +36,8 @@ _BANNER = ParagraphStyle(
     spaceAfter=10,
 )
 _CELL = _STYLES["BodyText"]
+_CAPTION = ParagraphStyle("caption", parent=_CELL, fontSize=8, leading=10, textColor=colors.grey)
+KEY_IMAGE_WIDTH = 80 * mm
 
 
 def render_html(content: ReportContent) -> str:
@@ -73,6 +75,24 @@ def _finding_rows(content: ReportContent) -> list[list[str]]:
     ] or [["No AI model applied to this study.", "", ""]]
 
 
+def _key_image(image: KeyImage) -> list[Flowable]:
+    picture = PILImage.open(io.BytesIO(image.png))
+    width = KEY_IMAGE_WIDTH
+    height = width * picture.height / picture.width
+    return [Image(io.BytesIO(image.png), width, height), _paragraph(image.title, _CAPTION)]
+
+
+def _key_images(images: list[KeyImage]) -> Table:
+    """Two key images a row, each with its caption under it."""
+    cells = [_key_image(image) for image in images]
+    rows = [
+        cells[i : i + 2] + ([] if i + 1 < len(cells) else [""]) for i in range(0, len(cells), 2)
+    ]
+    table = Table(rows, colWidths=[87 * mm, 87 * mm], hAlign="LEFT")
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    return table
+
+
 def _story(content: ReportContent) -> list[Flowable]:
     heading, body = _STYLES["Heading2"], _STYLES["BodyText"]
     story: list[Flowable] = [
@@ -86,9 +106,8 @@ def _story(content: ReportContent) -> list[Flowable]:
         _paragraph("Findings", heading),
         _table(["Finding", "Result", "Measurements"], _finding_rows(content)),
     ]
-    for image in content.key_images:
-        story += [Spacer(1, 4 * mm), Image(io.BytesIO(image.png), 70 * mm, 70 * mm)]
-        story.append(_paragraph(image.title, body))
+    if content.key_images:
+        story += [_paragraph("Key images", heading), _key_images(content.key_images)]
     risks = [[r.calculator, r.summary, r.citation] for r in content.risks]
     story += [
         _paragraph("Risk scores", heading),

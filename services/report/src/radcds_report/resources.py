@@ -4,11 +4,14 @@ import base64
 from datetime import UTC, datetime
 from typing import Any
 
-from radcds_report.content import ReportContent
+from radcds_report.content import KeyImage, ReportContent
+from radcds_report.findings import Finding
 from radcds_report.vocabulary import (
     DATA_OPERATION,
     GENERIC_REPORT_CODE,
+    KEY_IMAGE_IDENTIFIER_SYSTEM,
     LOINC,
+    MEDIA_TYPE,
     NO_ABNORMALITY,
     PROVENANCE_PARTICIPANT,
     REPORT_IDENTIFIER_SYSTEM,
@@ -120,3 +123,58 @@ def provenance(
     if not resource["entity"]:
         del resource["entity"]
     return resource
+
+
+def key_image_media(
+    *,
+    study_uid: str,
+    imaging_study: Resource,
+    patient: str,
+    image: KeyImage,
+    reason: Resource | None,
+) -> Resource:
+    """A key image as a FHIR R4 Media: the rendered PNG, part of the imaging study."""
+    width, height = png_size(image.png)
+    media: Resource = {
+        "resourceType": "Media",
+        "identifier": [
+            {"system": KEY_IMAGE_IDENTIFIER_SYSTEM, "value": key_image_id(study_uid, image)}
+        ],
+        "status": "completed",
+        "type": {"coding": [{"system": MEDIA_TYPE, "code": "image", "display": "Image"}]},
+        "subject": {"reference": patient},
+        "partOf": [{"reference": f"ImagingStudy/{imaging_study['id']}"}],
+        "createdDateTime": now(),
+        "issued": now(),
+        "height": height,
+        "width": width,
+        "content": attachment("image/png", image.png, image.title),
+        "note": [{"text": "AI mask drawn over the source image; preliminary, not reviewed."}],
+    }
+    if modality := imaging_study.get("modality"):
+        media["modality"] = {"coding": [modality[0]]}
+    if reason:
+        media["reasonCode"] = [reason]
+    if based_on := imaging_study.get("basedOn"):
+        media["basedOn"] = based_on
+    return media
+
+
+def finding_concept(finding: Finding) -> Resource:
+    concept: Resource = {"text": finding.name}
+    if finding.snomed:
+        code, display = finding.snomed
+        concept["coding"] = [{"system": SNOMED, "code": code, "display": display}]
+    return concept
+
+
+def key_image_id(study_uid: str, image: KeyImage) -> str:
+    """One Media per study and finding: a new report version updates it."""
+    return f"{study_uid}/{image.finding.partition('/')[2]}"
+
+
+def png_size(png: bytes) -> tuple[int, int]:
+    """Width and height from the PNG's IHDR chunk (PNG spec 11.2.2)."""
+    if png[:8] != b"\x89PNG\r\n\x1a\n" or png[12:16] != b"IHDR":
+        raise ValueError("not a PNG")
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")

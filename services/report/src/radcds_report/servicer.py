@@ -1,7 +1,5 @@
 """radcds.report.v1.ReportService over gRPC."""
 
-import base64
-import json
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
@@ -11,7 +9,10 @@ from radcds.report.v1 import report_pb2, report_pb2_grpc
 from radcds_kit.fhir_store import FhirStoreClient, FhirStoreError
 
 from radcds_report.composer import ComposeError, ComposeOrder, Composer, current_report
-from radcds_report.lifecycle import NotAllowed, ReportLifecycle, WrongState
+from radcds_report.key_images.series import KeyImageUnavailable
+from radcds_report.key_images.service import KeyImages, KeySlice
+from radcds_report.lifecycle import NotAllowed, ReportLifecycle, WrongState, study_uid_of
+from radcds_report.messages import ReportMessages
 
 T = TypeVar("T")
 Context = grpc.aio.ServicerContext[Any, Any]
@@ -29,6 +30,10 @@ async def _answer(context: Context, work: Awaitable[T]) -> T:
     """Runs the work and turns each failure into the gRPC status a caller can act on."""
     try:
         return await work
+    except NotFound as error:
+        await context.abort(grpc.StatusCode.NOT_FOUND, str(error))
+    except KeyImageUnavailable as error:
+        await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(error))
     except NotAllowed as error:
         await context.abort(grpc.StatusCode.PERMISSION_DENIED, str(error))
     except WrongState as error:
@@ -45,17 +50,8 @@ async def _answer(context: Context, work: Awaitable[T]) -> T:
     raise AssertionError("unreachable: abort raises")
 
 
-def _report_message(report: Resource, with_documents: bool) -> report_pb2.Report:
-    documents = [
-        report_pb2.Document(
-            title=form.get("title", ""),
-            content_type=form.get("contentType", ""),
-            data=base64.b64decode(form.get("data", "")),
-        )
-        for form in report.get("presentedForm", [])
-        if with_documents and form.get("data")
-    ]
-    return report_pb2.Report(diagnostic_report=json.dumps(report).encode(), documents=documents)
+class NotFound(LookupError):
+    """The request names something that is not there."""
 
 
 def _is_practitioner(actor: common_pb2.Actor) -> bool:
@@ -64,11 +60,18 @@ def _is_practitioner(actor: common_pb2.Actor) -> bool:
 
 class ReportServicer(report_pb2_grpc.ReportServiceServicer):
     def __init__(
-        self, composer: Composer, lifecycle: ReportLifecycle, store: FhirStoreClient
+        self,
+        composer: Composer,
+        lifecycle: ReportLifecycle,
+        store: FhirStoreClient,
+        messages: ReportMessages,
+        key_images: KeyImages,
     ) -> None:
         self._composer = composer
         self._lifecycle = lifecycle
         self._store = store
+        self._messages = messages
+        self._key_images = key_images
 
     async def Compose(
         self, request: report_pb2.ComposeRequest, context: Context
@@ -97,9 +100,8 @@ class ReportServicer(report_pb2_grpc.ReportServiceServicer):
         report = await _answer(context, self._find(request))
         if report is None:
             await context.abort(grpc.StatusCode.NOT_FOUND, "no report for that key")
-        return report_pb2.GetReportResponse(
-            report=_report_message(report, not request.omit_documents)
-        )
+        message = await _answer(context, self._messages.report(report, not request.omit_documents))
+        return report_pb2.GetReportResponse(report=message)
 
     async def _find(self, request: report_pb2.GetReportRequest) -> Resource | None:
         if request.WhichOneof("key") == "diagnostic_report_id":
@@ -115,7 +117,8 @@ class ReportServicer(report_pb2_grpc.ReportServiceServicer):
             request.diagnostic_report_id, request.signer.reference,
             _is_practitioner(request.signer), request.if_match_version_id,
         ))  # fmt: skip
-        return report_pb2.SignReportResponse(report=_report_message(signed, True))
+        message = await _answer(context, self._messages.report(signed, True))
+        return report_pb2.SignReportResponse(report=message)
 
     async def AmendReport(
         self, request: report_pb2.AmendReportRequest, context: Context
@@ -125,4 +128,31 @@ class ReportServicer(report_pb2_grpc.ReportServiceServicer):
             _is_practitioner(request.author), request.conclusion, request.reason,
             request.if_match_version_id,
         ))  # fmt: skip
-        return report_pb2.AmendReportResponse(report=_report_message(amended, True))
+        message = await _answer(context, self._messages.report(amended, True))
+        return report_pb2.AmendReportResponse(report=message)
+
+    async def GetKeyImage(
+        self, request: report_pb2.GetKeyImageRequest, context: Context
+    ) -> report_pb2.GetKeyImageResponse:
+        if not request.diagnostic_report_id or not request.observation_id:
+            await context.abort(
+                grpc.StatusCode.INVALID_ARGUMENT, "diagnostic_report_id and observation_id"
+            )
+        shown = await _answer(context, self._key_slice(request))
+        return report_pb2.GetKeyImageResponse(
+            image_png=shown.image_png, overlay_png=shown.overlay_png, slice_index=shown.index,
+            slice_count=shown.count, key_slice_index=shown.key_index, window=shown.window.name,
+            window_center=shown.window.center, window_width=shown.window.width,
+            sop_instance_uid=shown.sop_instance_uid,
+        )  # fmt: skip
+
+    async def _key_slice(self, request: report_pb2.GetKeyImageRequest) -> KeySlice:
+        report = await self._store.get("DiagnosticReport", request.diagnostic_report_id)
+        wanted = f"Observation/{request.observation_id}"
+        if wanted not in {r.get("reference") for r in report.get("result", [])}:
+            raise NotFound("the observation is not a finding of this report")
+        observation = await self._store.get("Observation", request.observation_id)
+        window = (request.window, request.window_center, request.window_width)
+        return await self._key_images.slice(
+            study_uid_of(report), observation, request.slice_offset, window
+        )

@@ -1,5 +1,6 @@
 """Settings of the report service, from RADCDS_* environment variables."""
 
+from pydantic import Field
 from radcds_kit import ports
 from radcds_kit.settings import RadcdsSettings, local_grpc_address
 
@@ -16,7 +17,12 @@ class ReportSettings(RadcdsSettings):
     gateway_grpc_address: str = local_grpc_address("gateway")
     risk_grpc_address: str = local_grpc_address("risk")
     ingestion_grpc_address: str = local_grpc_address("ingestion")
-    # JSON list of {"ae_title", "host", "port"}; empty: nothing is sent to a PACS.
+    # Decoded series kept for the viewer's GetKeyImage calls, in bytes of pixels and masks
+    # (a 512 x 512 x 300 CT series with its mask is about 230 MiB).
+    report_key_image_cache_bytes: int = Field(default=256 * 1024**2, ge=0)
+    # JSON list of destinations: {"ae_title", "host", "port"} for C-STORE, or
+    # {"kind": "stow-rs", "url", "token_file" or "token_env"} for DICOMweb STOW-RS;
+    # empty: nothing is sent to a PACS.
     report_pacs_destinations: tuple[PacsDestination, ...] = ()
     # Our calling AE title on C-STORE associations.
     report_pacs_ae_title: str = "RADCDS_REPORT"

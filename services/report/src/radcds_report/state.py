@@ -43,13 +43,14 @@ deliveries = sa.Table(
     # Seconds since the epoch: comparable the same way in SQLite and PostgreSQL.
     sa.Column("next_attempt", sa.Float, nullable=False),
     sa.Column("last_error", sa.Text, nullable=False, default=""),
+    sa.Column("delivered_at", sa.Float, nullable=True),
     sa.UniqueConstraint("destination", "sop_instance_uid"),
 )
 
 
 def content_to_json(content: ReportContent) -> str:
     data = asdict(content)
-    data["key_images"] = [{"title": k.title, "png": k.png.hex()} for k in content.key_images]
+    data["key_images"] = [{**asdict(k), "png": k.png.hex()} for k in content.key_images]
     return json.dumps(data)
 
 
@@ -72,7 +73,7 @@ def content_from_json(text: str) -> ReportContent:
             "risks": [RiskLine(**r) for r in data["risks"]],
             "models": [ModelLine(**m) for m in data["models"]],
             "key_images": [
-                KeyImage(k["title"], bytes.fromhex(k["png"])) for k in data["key_images"]
+                KeyImage(**{**k, "png": bytes.fromhex(k["png"])}) for k in data["key_images"]
             ],
             "signatures": [Signature(**s) for s in data["signatures"]],
         }
@@ -83,6 +84,14 @@ class ReportState:
     def __init__(self, url: str) -> None:
         self._engine = sa.create_engine(url)
         metadata.create_all(self._engine)
+        self._add_delivered_at()
+
+    def _add_delivered_at(self) -> None:
+        """An outbox made before `delivered_at` existed gets the column (nullable, no data)."""
+        columns = {c["name"] for c in sa.inspect(self._engine).get_columns("delivery")}
+        if "delivered_at" not in columns:
+            with self._engine.begin() as db:
+                db.execute(sa.text("ALTER TABLE delivery ADD COLUMN delivered_at FLOAT"))
 
     @property
     def engine(self) -> sa.Engine:
@@ -160,7 +169,7 @@ class ReportState:
             db.execute(
                 deliveries.update()
                 .where(deliveries.c.id == delivery_id)
-                .values(state="delivered", last_error="")
+                .values(state="delivered", last_error="", delivered_at=time.time())
             )
 
     def failed(self, delivery_id: int, attempts: int, error: str, backoff_s: float) -> None:

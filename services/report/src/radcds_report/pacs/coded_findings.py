@@ -13,6 +13,7 @@ from highdicom.sr import CodedConcept
 
 from radcds_report.findings import Finding, concept_text, read_finding
 from radcds_report.pacs import codes
+from radcds_report.vocabulary import ACT_PRIORITY, ACT_PRIORITY_DISPLAY
 
 Resource = dict[str, Any]
 
@@ -42,6 +43,8 @@ class CodedFinding:
 def _concept(concept: Resource | None) -> CodedConcept | None:
     """The first coding whose system DICOM has a designator for, as a CodedConcept."""
     for coding in (concept or {}).get("coding", []):
+        if coding.get("system") == ACT_PRIORITY and coding.get("code") in ACT_PRIORITY_DISPLAY:
+            return codes.priority_concept(coding["code"], ACT_PRIORITY_DISPLAY[coding["code"]])
         scheme = codes.SCHEME_OF_SYSTEM.get(coding.get("system", ""))
         if scheme and coding.get("code"):
             meaning = str(coding.get("display") or concept_text(concept) or coding["code"])

@@ -63,6 +63,12 @@ def private_concept(code: str, meaning: str) -> CodedConcept:
     return CodedConcept(code, PRIVATE_SCHEME, meaning[:64] or code)
 
 
+def priority_concept(code: str, display: str) -> CodedConcept:
+    """An HL7 v3 ActPriority code (the AI triage priority): PS3.16 has no designator for that
+    code system, so it is carried in the private scheme, its meaning the HL7 display."""
+    return private_concept(f"ActPriority-{code}", display)
+
+
 def private_scheme_identification() -> Dataset:
     """The Coding Scheme Identification item for 99RADCDS (PS3.3 C.12.1, Table C.12-1)."""
     item = Dataset()

@@ -36,9 +36,10 @@ class StoreScu:
     def store(self, destination: PacsDestination, part10: bytes) -> int:
         """Sends one instance; returns the stored status, or raises DeliveryFailed."""
         dataset = from_part10(part10)
-        assoc = self._ae(dataset).associate(
-            destination.host, destination.port, ae_title=destination.ae_title
-        )
+        host, port, called = destination.host, destination.port, destination.ae_title
+        if host is None or port is None or called is None:
+            raise DeliveryFailed("not a C-STORE destination")
+        assoc = self._ae(dataset).associate(host, port, ae_title=called)
         if not assoc.is_established:
             raise DeliveryFailed("association not established (rejected, aborted or no answer)")
         try:

@@ -2,15 +2,17 @@
 
 from dataclasses import dataclass
 
-import grpc
 from radcds_kit.fhir_store import FhirStoreClient
-from radcds_kit.runtime import MAX_MESSAGE_BYTES, ServiceRuntime
+from radcds_kit.runtime import ServiceRuntime
 
+from radcds_report.ingestion import InstanceStream
 from radcds_report.pacs.cstore import StoreScu
 from radcds_report.pacs.publications import PublicationQueue
 from radcds_report.pacs.publisher import ReportPublisher
 from radcds_report.pacs.retry import RetryPolicy
+from radcds_report.pacs.senders import Senders
 from radcds_report.pacs.sources import IngestionSources
+from radcds_report.pacs.stow import StowClient
 from radcds_report.pacs.worker import DeliveryWorker
 from radcds_report.settings import ReportSettings
 from radcds_report.state import ReportState
@@ -23,21 +25,25 @@ class PacsDelivery:
 
 
 def add_pacs_delivery(
-    runtime: ServiceRuntime, settings: ReportSettings, store: FhirStoreClient, state: ReportState
+    runtime: ServiceRuntime,
+    settings: ReportSettings,
+    store: FhirStoreClient,
+    state: ReportState,
+    instances: InstanceStream,
 ) -> PacsDelivery:
     """The publication queue and its worker, delivering to the configured destinations."""
     destinations = list(settings.report_pacs_destinations)
-    ingestion = grpc.aio.insecure_channel(
-        settings.ingestion_grpc_address,
-        options=[("grpc.max_receive_message_length", MAX_MESSAGE_BYTES)],
-    )
     retry = RetryPolicy(settings.report_pacs_retry_base_s, settings.report_pacs_retry_cap_s)
     queue = PublicationQueue(state.engine)
     publisher = ReportPublisher(
-        store, state, queue, IngestionSources(ingestion), destinations, retry
+        store, state, queue, IngestionSources(instances), destinations, retry
     )
-    scu = StoreScu(settings.report_pacs_ae_title, settings.report_pacs_timeout_s)
-    worker = DeliveryWorker(state, publisher, scu, destinations, retry, settings.report_pacs_poll_s)
+    senders = Senders(
+        StoreScu(settings.report_pacs_ae_title, settings.report_pacs_timeout_s),
+        StowClient(settings.report_pacs_timeout_s),
+    )
+    worker = DeliveryWorker(
+        state, publisher, senders, destinations, retry, settings.report_pacs_poll_s
+    )
     runtime.add_background(worker.run, worker.stop)
-    runtime.on_shutdown(ingestion.close)
     return PacsDelivery(queue, worker)

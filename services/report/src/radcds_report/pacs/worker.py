@@ -1,8 +1,10 @@
-"""The delivery worker: builds requested publications, then C-STOREs what is due.
+"""The delivery worker: builds requested publications, then sends what is due (C-STORE or
+STOW-RS, by destination).
 
 An outbox entry is marked delivered only on a stored status from the destination
-(PS3.4 B.2.3); every failure is recorded with its attempt count and retried after an
-exponential backoff, for as long as the service runs. Nothing is ever dropped.
+(PS3.4 B.2.3; PS3.18 10.5.3 for STOW-RS); every failure is recorded with its attempt
+count and retried after an exponential backoff, for as long as the service runs. Nothing
+is ever dropped.
 """
 
 import asyncio
@@ -12,10 +14,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from radcds_report.pacs.cstore import DeliveryFailed, StoreScu
+from radcds_report.pacs.cstore import DeliveryFailed
 from radcds_report.pacs.destinations import PacsDestination
 from radcds_report.pacs.publisher import ReportPublisher
 from radcds_report.pacs.retry import RetryPolicy
+from radcds_report.pacs.senders import Senders
 from radcds_report.state import ReportState
 
 log = logging.getLogger(__name__)
@@ -26,14 +29,14 @@ class DeliveryWorker:
         self,
         state: ReportState,
         publisher: ReportPublisher,
-        scu: StoreScu,
+        senders: Senders,
         destinations: list[PacsDestination],
         retry: RetryPolicy,
         poll_s: float,
     ) -> None:
         self._state = state
         self._publisher = publisher
-        self._scu = scu
+        self._senders = senders
         self._destinations = {d.key: d for d in destinations}
         self._retry = retry
         self._poll_s = poll_s
@@ -65,15 +68,15 @@ class DeliveryWorker:
         try:
             if destination is None:
                 raise DeliveryFailed("destination no longer configured")
-            status = await asyncio.to_thread(self._scu.store, destination, row.dataset)
+            status = await asyncio.to_thread(self._senders.store, destination, row.dataset)
         except Exception as error:  # recorded and retried, never dropped
             await self._failed(row, error)
             return
         await asyncio.to_thread(self._state.delivered, row.id)
         log.info(
             "pacs delivery stored",
-            extra={"delivery_id": row.id, "kind": row.kind, "destination_ae": _ae(row),
-                   "attempts": row.attempts + 1, "dimse_status": f"0x{status:04X}"},
+            extra={"delivery_id": row.id, "kind": row.kind, "destination": self._label(row),
+                   "attempts": row.attempts + 1, "status": status},
         )  # fmt: skip
 
     async def _failed(self, row: sa.Row[Any], error: Exception) -> None:
@@ -83,10 +86,10 @@ class DeliveryWorker:
         await asyncio.to_thread(self._state.failed, row.id, attempts, reason, backoff)
         log.warning(
             "pacs delivery failed",
-            extra={"delivery_id": row.id, "kind": row.kind, "destination_ae": _ae(row),
+            extra={"delivery_id": row.id, "kind": row.kind, "destination": self._label(row),
                    "attempts": attempts, "reason": reason, "retry_in_s": backoff},
         )  # fmt: skip
 
-
-def _ae(row: sa.Row[Any]) -> str:
-    return str(row.destination).partition("@")[0]
+    def _label(self, row: sa.Row[Any]) -> str:
+        destination = self._destinations.get(row.destination)
+        return destination.label if destination else "unconfigured"
