@@ -63,6 +63,10 @@ KNOWINGLY_DEFAULTED: dict[tuple[str, str], str] = {
     ("report", "RADCDS_REPORT_PACS_RETRY_CAP_S"): "delivery retry backoff cap; tuning",
     ("report", "RADCDS_REPORT_PACS_POLL_S"): "outbox poll interval when idle; tuning",
     ("report", "RADCDS_REPORT_PACS_TIMEOUT_S"): "C-STORE network timeouts; tuning",
+    ("ingestion", "RADCDS_DEV_ISSUER_KEY_FILE"): (
+        "as for the gateway: only the development issuer reads it, off wherever Keycloak is "
+        "configured; without it DICOMweb refuses every token, which is safe"
+    ),
     ("ingestion", "RADCDS_INGESTION_MAX_ASSOCIATIONS"): (
         "concurrent DICOM associations; 10 suits one PACS and a few modalities"
     ),

@@ -61,7 +61,7 @@ gateway:
   needs: [postgresql, redis, keycloak, ehr]
 ingestion:
   calls: [gateway, inference]
-  needs: [postgresql]
+  needs: [postgresql, keycloak]
 inference:
   calls: [ingestion, report, gateway, triton]
   needs: [redis, externalTriton]
@@ -260,7 +260,7 @@ of each request). */}}
   value: {{ printf "sqlite:////data/%s" (index $databases $name 2) | quote }}
 {{- end }}
 {{- end }}
-{{- if eq $name "gateway" }}
+{{- if has $name (list "gateway" "ingestion") }}
 - name: RADCDS_KEYCLOAK_URL
   value: {{ include "radcds.keycloakUrl" $root | quote }}
 - name: RADCDS_KEYCLOAK_REALM
@@ -366,7 +366,14 @@ Renders `ports: []` when the need does not apply.
 {{- $destinations := .component.pacsDestinations }}
 {{- if or $np.pacsCidrs $destinations }}
 {{- range $np.pacsPorts }}{{ $ports = append $ports (int .) }}{{ end }}
-{{- range $destinations }}{{ $ports = append $ports (int .port) }}{{ end }}
+{{- range $destinations }}
+{{- if .url }}
+{{- $u := urlParse .url }}
+{{- if contains ":" $u.host }}{{ $ports = append $ports (int (last (splitList ":" $u.host))) }}
+{{- else if eq $u.scheme "https" }}{{ $ports = append $ports 443 }}
+{{- else }}{{ $ports = append $ports 80 }}{{ end }}
+{{- else }}{{ $ports = append $ports (int .port) }}{{ end }}
+{{- end }}
 {{- $ports = $ports | uniq }}
 {{- range $np.pacsCidrs }}{{ $peers = append $peers (dict "ipBlock" (dict "cidr" .)) }}{{ end }}
 {{- end }}

@@ -1,5 +1,6 @@
 """The instance index on its embedded (SQLite) and production (PostgreSQL) databases."""
 
+import dataclasses
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -76,3 +77,59 @@ def test_qido_matching(any_index, write_ct_series) -> None:
     rows = find_studies(any_index.engine, study_query({}, 10, 0))
     totals = study_aggregates(any_index.engine, [r["study_instance_uid"] for r in rows])
     assert {t["instances"] for t in totals.values()} == {2}
+
+
+FIRST = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+LATER = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+
+
+def test_the_first_instance_traceparent_stays_with_the_study(any_index, write_ct_series) -> None:
+    headers = [read_instance_header(path) for path in write_ct_series(2)]
+    study_uid = headers[0].study_instance_uid
+    any_index.add(headers[0], "/spool/0", 100, 1000.0, FIRST)
+    any_index.add(headers[1], "/spool/1", 100, 1001.0, LATER)
+
+    assert any_index.traceparent(study_uid) == FIRST
+    assert any_index.traceparent("1.2.3.4") == ""
+    reopened = InstanceIndex(str(any_index.engine.url.render_as_string(hide_password=False)))
+    reopened.open()
+    assert reopened.traceparent(study_uid) == FIRST
+    reopened.close()
+
+
+def test_an_index_made_before_traces_gets_the_column(tmp_path: Path, write_ct_series) -> None:
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    old = create_engine(url)
+    with old.begin() as connection:
+        connection.execute(
+            text("CREATE TABLE studies (study_instance_uid VARCHAR(64) PRIMARY KEY)")
+        )
+    old.dispose()
+    index = InstanceIndex(url)
+    index.open()
+    header = read_instance_header(write_ct_series(1)[0])
+    with index.engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO studies (study_instance_uid) VALUES (:uid)"),
+            {"uid": header.study_instance_uid},
+        )
+    assert index.traceparent(header.study_instance_uid) == ""
+    index.close()
+
+
+def test_results_beside_a_study_change_its_revision_not_its_content_digest(
+    any_index, write_ct_series
+) -> None:
+    """Inference's SEG is stored in the study: the ImagingStudy is published again, but the
+    digest that keys the inference job stays, or each SEG would start a job making another."""
+    headers = [read_instance_header(path) for path in write_ct_series(2)]
+    for i, header in enumerate(headers):
+        any_index.add(header, f"/spool/{i}", 100, 1000.0)
+    images = any_index.snapshot(headers[0].study_instance_uid)
+    seg = dataclasses.replace(headers[0], sop_instance_uid="2.25.1", modality="SEG")
+    assert any_index.add(seg, "/spool/seg", 100, 1001.0) is True
+
+    with_seg = any_index.snapshot(headers[0].study_instance_uid)
+    assert with_seg.study["revision"] == images.study["revision"] + 1
+    assert len(with_seg.instances) == 3
+    assert with_seg.content_digest == images.content_digest

@@ -1,58 +1,15 @@
-"""Session fixtures: one real Keycloak (scripts/keycloak.sh, realm from deploy/keycloak) for
-all auth tests, and the guarded test app served with the Keycloak token verifier.
+"""The guarded test app served with the Keycloak token verifier. The real Keycloak (session
+fixtures `keycloak` and `keycloak_admin`) comes from the radcds pytest plugin
+(radcds_kit.testing.keycloak), which ingestion's tests share."""
 
-RADCDS_TEST_KEYCLOAK_URL points the tests at a Keycloak already started with
-`scripts/keycloak.sh start` (dev admin admin/admin) instead."""
-
-import os
-import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from keycloak import KeycloakAdmin, KeycloakOpenID
+from keycloak import KeycloakOpenID
 from radcds_gateway.auth import KeycloakTokenVerifier, install_token_verifier
-from radcds_kit.ports import free_port
+from radcds_kit.testing.keycloak import KeycloakServer
 
-from .support import AUDIENCE, REALM, KeycloakServer, UvicornThread, guarded_app
-
-KEYCLOAK_SH = Path(__file__).resolve().parents[4] / "scripts" / "keycloak.sh"
-
-
-@pytest.fixture(scope="session")
-def keycloak(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KeycloakServer]:
-    if url := os.environ.get("RADCDS_TEST_KEYCLOAK_URL"):
-        yield KeycloakServer(url.rstrip("/"), REALM, "admin", "admin")
-        return
-    data = tmp_path_factory.mktemp("keycloak")
-    port = start_keycloak(data)
-    try:
-        yield KeycloakServer(f"http://127.0.0.1:{port}", REALM, "admin", "admin")
-    finally:
-        subprocess.run([KEYCLOAK_SH, "stop", "--data", data], check=True)
-
-
-def start_keycloak(data: Path) -> int:
-    """Starts Keycloak on a free port; tries a second port if another process took the first
-    between our choosing it and Keycloak binding it."""
-    attempts = 2
-    for _ in range(attempts):
-        port = free_port()
-        started = subprocess.run([KEYCLOAK_SH, "start", "--port", str(port), "--data", data])
-        if started.returncode == 0:
-            return port
-    raise RuntimeError(f"scripts/keycloak.sh start failed {attempts} times; see {data}")
-
-
-@pytest.fixture(scope="session")
-def keycloak_admin(keycloak: KeycloakServer) -> KeycloakAdmin:
-    return KeycloakAdmin(
-        server_url=keycloak.base_url,
-        username=keycloak.admin_user,
-        password=keycloak.admin_password,
-        realm_name=keycloak.realm,
-        user_realm_name="master",
-    )
+from .support import AUDIENCE, UvicornThread, guarded_app
 
 
 @pytest.fixture(scope="session")

@@ -1,17 +1,9 @@
-"""Helpers for the auth tests: a Keycloak client that logs in the way real clients do, a
-tiny FHIR-like app guarded by the auth module, and uvicorn on an ephemeral port."""
+"""Helpers for the auth tests: a tiny FHIR-like app guarded by the auth module, uvicorn on an
+ephemeral port, and the Keycloak client of the radcds pytest plugin (radcds_kit.testing)."""
 
-import base64
-import hashlib
-import html
-import json
-import re
-import secrets
 import socket
 import threading
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs, urlparse
 
 import httpx
 import uvicorn
@@ -22,71 +14,16 @@ from radcds_gateway.auth import (
     require_patient_access,
     require_scope,
 )
+from radcds_kit.testing.keycloak import (
+    AUDIENCE,
+    REALM,
+    KeycloakServer,
+    claims_of,
+    dev_secret,
+    token_response,
+)
 
-REALM = "radcds"
-AUDIENCE = "radcds-gateway"
-WEB_CLIENT = "radcds-web"
-WEB_REDIRECT = "http://127.0.0.1:8080/app/callback"
-
-
-@dataclass(frozen=True)
-class KeycloakServer:
-    base_url: str
-    realm: str
-    admin_user: str
-    admin_password: str
-
-    @property
-    def token_url(self) -> str:
-        return f"{self.base_url}/realms/{self.realm}/protocol/openid-connect/token"
-
-    def client_credentials(self, client_id: str, secret: str, scope: str | None = None) -> str:
-        form = {"grant_type": "client_credentials", "client_id": client_id}
-        form |= {"client_secret": secret} | ({"scope": scope} if scope else {})
-        return token_response(httpx.post(self.token_url, data=form))
-
-    def user_token(self, username: str, password: str, scope: str) -> str:
-        """Logs in through the physician web app's authorization code flow with PKCE S256."""
-        return pkce_login(self, username, password, scope)
-
-
-def token_response(response: httpx.Response) -> str:
-    assert response.status_code == 200, response.text
-    return str(response.json()["access_token"])
-
-
-def dev_secret(client_id: str) -> str:
-    return f"dev-only-{client_id}-secret"
-
-
-def pkce_login(keycloak: KeycloakServer, username: str, password: str, scope: str) -> str:
-    verifier = secrets.token_urlsafe(48)
-    digest = hashlib.sha256(verifier.encode()).digest()
-    challenge = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-    params = {
-        "client_id": WEB_CLIENT,
-        "response_type": "code",
-        "redirect_uri": WEB_REDIRECT,
-        "scope": scope,
-        "state": secrets.token_urlsafe(8),
-        "code_challenge": challenge,
-        "code_challenge_method": "S256",
-    }
-    auth_url = f"{keycloak.base_url}/realms/{keycloak.realm}/protocol/openid-connect/auth"
-    with httpx.Client() as browser:
-        login_page = browser.get(auth_url, params=params)
-        action = re.search(r'<form[^>]*id="kc-form-login"[^>]*action="([^"]+)"', login_page.text)
-        assert action is not None, login_page.text[:500]
-        form = {"username": username, "password": password}
-        # Keycloak's login cookies are Secure; browsers send them to http://127.0.0.1 (a
-        # potentially trustworthy origin), Python's cookie jar does not.
-        cookies = "; ".join(f"{c.name}={c.value}" for c in login_page.cookies.jar)
-        redirect = browser.post(html.unescape(action[1]), data=form, headers={"Cookie": cookies})
-        assert redirect.status_code == 302, redirect.text[:500]
-        code = parse_qs(urlparse(redirect.headers["Location"]).query)["code"][0]
-    exchange = {"grant_type": "authorization_code", "code": code, "code_verifier": verifier}
-    exchange |= {"client_id": WEB_CLIENT, "redirect_uri": WEB_REDIRECT}
-    return token_response(httpx.post(keycloak.token_url, data=exchange))
+__all__ = ["AUDIENCE", "REALM", "KeycloakServer", "claims_of", "dev_secret", "token_response"]
 
 
 class UvicornThread:
@@ -185,10 +122,5 @@ def post(gateway: str, path: str, token: str) -> httpx.Response:
     return httpx.post(gateway + path, headers={"Authorization": f"Bearer {token}"}, json={})
 
 
-def claims_of(token: str) -> dict[str, Any]:
-    payload = token.split(".")[1]
-    return dict(json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))))
-
-
 def service_token(keycloak: KeycloakServer, client_id: str, scope: str | None = None) -> str:
-    return keycloak.client_credentials(client_id, dev_secret(client_id), scope)
+    return keycloak.service_token(client_id, scope)

@@ -16,8 +16,8 @@ from radcds_gateway.auth import (
     install_token_verifier,
     token_verifier,
 )
-from radcds_gateway.auth.development import load_or_create_key
-from radcds_gateway.auth.keycloak import keycloak_verifier
+from radcds_kit.oidc.development import load_or_create_key
+from radcds_kit.oidc.keycloak import keycloak_verifier
 from radcds_kit.ports import free_port
 
 from .support import AUDIENCE, UvicornThread, get, guarded_app

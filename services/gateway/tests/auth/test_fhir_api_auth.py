@@ -10,9 +10,9 @@ import pytest
 from keycloak import KeycloakAdmin
 from prometheus_client import CollectorRegistry
 from radcds_gateway.auth import BearerAuthPolicy
-from radcds_gateway.auth.keycloak import keycloak_verifier
 from radcds_gateway.fhir.app import open_fhir
 from radcds_gateway.http import create_app
+from radcds_kit.oidc.keycloak import keycloak_verifier
 
 from .support import AUDIENCE, KeycloakServer, UvicornThread, dev_secret
 

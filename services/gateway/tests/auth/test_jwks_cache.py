@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 from jwcrypto import jwk  # type: ignore[import-untyped]
-from radcds_gateway.auth.jwks import JwksCache
+from radcds_kit.oidc.jwks import JwksCache
 
 pytestmark = pytest.mark.unit
 

@@ -3,8 +3,8 @@ clinical data"), without a server."""
 
 import pytest
 from radcds_gateway.auth import AccessToken, InvalidToken, ScopeDenied, SmartScopes
-from radcds_gateway.auth.dependency import require_patient_access, require_scope
-from radcds_gateway.auth.scopes import parse_resource_scope
+from radcds_kit.oidc.bearer import require_patient_access, require_scope
+from radcds_kit.oidc.scopes import parse_resource_scope
 
 pytestmark = pytest.mark.unit
 

@@ -9,13 +9,26 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, RowMapping, create_engine, event, func, select, update
+from sqlalchemy import (
+    Engine,
+    RowMapping,
+    create_engine,
+    event,
+    func,
+    inspect,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from radcds_ingestion.index_schema import instances, metadata, studies
 from radcds_ingestion.instance_header import InstanceHeader
 
 RECEIVING, STABLE, SUBMITTED = "receiving", "stable", "submitted"
+# Results written beside a study (PS3.3 C.7.3.1.1.1 Modality): segmentations, structured
+# reports, encapsulated documents, key objects, presentation states. No model reads them.
+RESULT_MODALITIES = frozenset({"SEG", "SR", "DOC", "KO", "PR"})
 
 
 @dataclass(frozen=True)
@@ -27,7 +40,14 @@ class StudySnapshot:
 
     @property
     def content_digest(self) -> str:
-        return content_digest(row["sop_instance_uid"] for row in self.instances)
+        """Digest of the study's images, which key its inference job. The results written
+        beside them are left out: inference's SEG would otherwise make new content, a new
+        job, and that job a new SEG, without end."""
+        return content_digest(
+            row["sop_instance_uid"]
+            for row in self.instances
+            if row["modality"] not in RESULT_MODALITIES
+        )
 
     @property
     def state(self) -> str:
@@ -67,12 +87,28 @@ class InstanceIndex:
 
     def open(self) -> None:
         metadata.create_all(self.engine)
+        self._add_traceparent_column()
+
+    def _add_traceparent_column(self) -> None:
+        """An index made before studies had a traceparent gets the column, empty."""
+        columns = {c["name"] for c in inspect(self.engine).get_columns("studies")}
+        if "traceparent" not in columns:
+            with self.engine.begin() as connection:
+                connection.execute(
+                    text(
+                        "ALTER TABLE studies ADD COLUMN traceparent VARCHAR(55) NOT NULL DEFAULT ''"
+                    )
+                )
 
     def close(self) -> None:
         self.engine.dispose()
 
-    def add(self, header: InstanceHeader, path: str, size_bytes: int, now: float) -> bool:
-        """Index an instance already durable on disk; True when it is new to the index."""
+    def add(
+        self, header: InstanceHeader, path: str, size_bytes: int, now: float, traceparent: str = ""
+    ) -> bool:
+        """Index an instance already durable on disk; True when it is new to the index.
+
+        ``traceparent`` is kept only by the instance that creates the study's row."""
         with self.engine.begin() as connection:
             inserted = connection.execute(
                 self._insert(instances)
@@ -83,7 +119,7 @@ class InstanceIndex:
             is_new = inserted.first() is not None
             connection.execute(
                 self._insert(studies)
-                .values(**_study_values(header, now))
+                .values(**_study_values(header, now), traceparent=traceparent)
                 .on_conflict_do_update(
                     index_elements=[studies.c.study_instance_uid],
                     set_={
@@ -119,6 +155,16 @@ class InstanceIndex:
                 .all()
             )
         return StudySnapshot(study, rows)
+
+    def traceparent(self, study_instance_uid: str) -> str:
+        """The study's trace context, "" for an unknown study or one without a trace."""
+        with self.engine.connect() as connection:
+            stored = connection.scalar(
+                select(studies.c.traceparent).where(
+                    studies.c.study_instance_uid == study_instance_uid
+                )
+            )
+        return str(stored or "")
 
     def study_rows(self, limit: int, offset: int) -> Sequence[RowMapping]:
         with self.engine.connect() as connection:

@@ -12,6 +12,8 @@ from sqlalchemy import (
 )
 
 metadata = MetaData()
+# W3C Trace Context, version 00: 2 + 1 + 32 + 1 + 16 + 1 + 2 characters.
+TRACEPARENT_LENGTH = 55
 
 instances = Table(
     "instances",
@@ -55,4 +57,7 @@ studies = Table(
     Column("imaging_study_ref", Text, nullable=False, default=""),
     Column("imaging_study_version", Text, nullable=False, default=""),
     Column("patient_ref", Text, nullable=False, default=""),
+    # W3C traceparent of the first instance's receive span: the study's trace continues
+    # from it when the study is published, after a restart too.
+    Column("traceparent", String(TRACEPARENT_LENGTH), nullable=False, default=""),
 )

@@ -12,7 +12,6 @@ from typing import Any
 from pydicom import dcmread
 from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
-from pydicom.errors import InvalidDicomError
 
 from radcds_ingestion import statuses
 from radcds_ingestion.storage_classes import STORAGE_SOP_CLASSES
@@ -65,7 +64,10 @@ def read_instance_header(path: Path) -> InstanceHeader:
     """Parse and validate a Part 10 file; raise RejectedInstance if it cannot be understood."""
     try:
         dataset = dcmread(path, defer_size=DEFER_BYTES)
-    except (InvalidDicomError, EOFError, ValueError, KeyError, OSError) as error:
+    # pydicom raises many types on malformed input: InvalidDicomError, EOFError, zlib.error
+    # (a deflated syntax over data that is not), struct.error (a short value), RecursionError
+    # (sequences nested thousands deep), the last three found by tests/security fuzzing.
+    except Exception as error:
         raise RejectedInstance(statuses.CANNOT_UNDERSTAND, "not a DICOM Part 10 file") from error
     check_not_truncated(dataset, path.stat().st_size)
     return header_from_dataset(dataset)
@@ -128,7 +130,8 @@ def _header(dataset: Dataset, uids: dict[str, str]) -> InstanceHeader:
 def _raw(dataset: Dataset, keyword: str) -> Any:
     try:
         return dataset.get(keyword)
-    except (ValueError, TypeError, KeyError, OverflowError):
+    # A value pydicom cannot convert; also NotImplementedError for an unknown VR (fuzzing).
+    except Exception:
         return None
 
 

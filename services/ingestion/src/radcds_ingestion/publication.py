@@ -7,7 +7,6 @@ crash at any point resumes without a second submission for the same content.
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
 from dataclasses import dataclass
@@ -15,8 +14,8 @@ from typing import Any
 from urllib.parse import quote
 
 from radcds.common.v1 import common_pb2
-from radcds.gateway.v1 import fhir_store_pb2
 from radcds.inference.v1 import inference_pb2
+from radcds_kit.fhir_store import FhirStoreClient
 
 from radcds_ingestion.imaging_study import (
     imaging_study_identifier,
@@ -24,6 +23,7 @@ from radcds_ingestion.imaging_study import (
     patient_resource,
 )
 from radcds_ingestion.index import InstanceIndex, StudySnapshot
+from radcds_ingestion.study_trace import publication_span
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,11 @@ class StudyPublisher:
     """Writes the ImagingStudy and submits the study; every step is safe to repeat."""
 
     def __init__(
-        self, index: InstanceIndex, fhir_store: Any, inference: Any, config: PublicationConfig
+        self,
+        index: InstanceIndex,
+        fhir_store: FhirStoreClient,
+        inference: Any,
+        config: PublicationConfig,
     ) -> None:
         self.index = index
         self.fhir_store = fhir_store
@@ -100,19 +104,13 @@ class StudyPublisher:
     async def _find_service_request(self, accession_number: str) -> str:
         if not accession_number:
             return ""
-        request = fhir_store_pb2.SearchRequest(
-            resource_type="ServiceRequest", query=f"identifier={quote(accession_number)}"
+        found = await self.fhir_store.search_resources(
+            "ServiceRequest", {"identifier": accession_number}
         )
-        bundle = json.loads((await self.fhir_store.Search(request)).bundle)
-        entries = bundle.get("entry") or []
-        return f"ServiceRequest/{entries[0]['resource']['id']}" if entries else ""
+        return f"ServiceRequest/{found[0]['id']}" if found else ""
 
     async def _put(self, resource: dict[str, Any], if_none_exist: str) -> tuple[Any, bool]:
-        request = fhir_store_pb2.PutRequest(
-            resource=json.dumps(resource).encode(), if_none_exist=if_none_exist
-        )
-        response = await self.fhir_store.Put(request)
-        return json.loads(response.resource), response.created
+        return await self.fhir_store.put(resource, if_none_exist=if_none_exist)
 
     async def _submit(self, snapshot: StudySnapshot, digest: str, refs: dict[str, str]) -> None:
         study_uid = snapshot.study["study_instance_uid"]
@@ -153,6 +151,7 @@ class StableStudyDetector:
     async def publish_due(self, received_before: float) -> None:
         for study_uid in await asyncio.to_thread(self.index.due_for_publication, received_before):
             try:
-                await self.publisher.publish(study_uid)
+                async with publication_span(self.index, study_uid):
+                    await self.publisher.publish(study_uid)
             except Exception:  # a peer being down must not stop the loop; retried next poll
                 log.exception("publication failed", extra={"study_instance_uid": study_uid})

@@ -9,10 +9,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from radcds_kit.telemetry import current_traceparent
+
 from radcds_ingestion import statuses
 from radcds_ingestion.index import InstanceIndex
 from radcds_ingestion.instance_header import InstanceHeader, RejectedInstance, read_instance_header
 from radcds_ingestion.spool import InstanceSpool
+from radcds_ingestion.study_trace import receive_span
 
 log = logging.getLogger(__name__)
 
@@ -36,18 +39,28 @@ class InstanceReceiver:
         self.index = index
         self.max_instance_bytes = max_instance_bytes
 
-    def accept(self, incoming: Path, expected_sop_instance_uid: str = "") -> StoreOutcome:
-        """Store ``incoming`` (consumed either way) and return the PS3.4 Annex B status."""
+    def accept(
+        self, incoming: Path, expected_sop_instance_uid: str = "", expected_study_uid: str = ""
+    ) -> StoreOutcome:
+        """Store ``incoming`` (consumed either way) and return the PS3.4 Annex B status.
+        With ``expected_study_uid`` (STOW-RS to /studies/{study}) an instance of another
+        study is refused."""
+        header: InstanceHeader | None = None
         try:
             header = self._validate(incoming, expected_sop_instance_uid)
-            self._store(incoming, header)
+            if expected_study_uid and header.study_instance_uid != expected_study_uid:
+                raise RejectedInstance(
+                    statuses.STUDY_INSTANCE_UID_MISMATCH, "instance of another study"
+                )
+            with receive_span(self.index, header):
+                self._store(incoming, header)
         except RejectedInstance as rejected:
             self.spool.discard(incoming)
             log.info(
                 "instance refused",
                 extra={"status": hex(rejected.status), "reason": rejected.reason},
             )
-            return StoreOutcome(rejected.status, rejected.reason)
+            return StoreOutcome(rejected.status, rejected.reason, header)
         return StoreOutcome(statuses.SUCCESS, header=header)
 
     def _validate(self, incoming: Path, expected_sop_instance_uid: str) -> InstanceHeader:
@@ -66,7 +79,7 @@ class InstanceReceiver:
             final = self.spool.commit(incoming, header.study_instance_uid, header.sop_instance_uid)
         except OSError as error:
             raise RejectedInstance(statuses.OUT_OF_RESOURCES, "could not write") from error
-        self.index.add(header, str(final), size, time.time())
+        self.index.add(header, str(final), size, time.time(), current_traceparent())
         log.debug(
             "instance stored",
             extra={"sop_instance_uid": header.sop_instance_uid, "bytes": size},

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import grpc
-from radcds.gateway.v1 import fhir_store_pb2_grpc
 from radcds.inference.v1 import inference_pb2_grpc
 from radcds.ingestion.v1 import ingestion_pb2, ingestion_pb2_grpc
 from radcds_kit.checks import writable_directory
+from radcds_kit.fhir_store import FhirStoreClient
+from radcds_kit.oidc import token_verifier
 from radcds_kit.runtime import ServiceRuntime
 
 from radcds_ingestion.dicomweb.app import create_app
@@ -73,7 +74,7 @@ def study_detector(
     )
     publisher = StudyPublisher(
         index,
-        fhir_store_pb2_grpc.FhirStoreServiceStub(gateway),
+        FhirStoreClient(gateway, client_id="radcds-ingestion"),
         inference_pb2_grpc.InferenceServiceStub(inference),
         config,
     )
@@ -109,7 +110,8 @@ async def serve(settings: IngestionSettings, storage: Storage) -> None:
     runtime.add_background(*run_until_stopped(scp.start, scp.stop))
     detector = study_detector(settings, storage.index, channels)
     runtime.add_background(detector.run, detector.stop)
-    app = create_app(storage.index, storage.receiver)
+    # Keycloak when configured, else the development issuer, which refuses production.
+    app = create_app(storage.index, storage.receiver, token_verifier(settings))
     web = http_server(app, settings.bind_host, settings.ingestion_dicomweb_port)
     runtime.add_background(web.serve, web.request_stop)
     runtime.add_health_check("index", lambda: asyncio.to_thread(storage.index.is_reachable))

@@ -3,10 +3,14 @@
 from pathlib import Path
 
 from radcds_kit import ports
-from radcds_kit.settings import RadcdsSettings, local_grpc_address
+from radcds_kit.oidc.settings import OidcSettings
+from radcds_kit.settings import local_grpc_address
 
 
-class IngestionSettings(RadcdsSettings):
+class IngestionSettings(OidcSettings):
+    """Ingestion's own settings beside the token issuer DICOMweb trusts (RADCDS_KEYCLOAK_*,
+    RADCDS_GATEWAY_AUDIENCE, RADCDS_DEV_ISSUER_KEY_FILE: the gateway's, radcds_kit.oidc)."""
+
     ingestion_grpc_port: int = ports.INGESTION_GRPC
     ingestion_dimse_port: int = ports.INGESTION_DIMSE
     ingestion_dicomweb_port: int = ports.INGESTION_DICOMWEB
@@ -31,8 +35,10 @@ class IngestionSettings(RadcdsSettings):
     ingestion_index_url: str = ""
     # How clients reach this service's DICOMweb; written into the ImagingStudy's Endpoint.
     ingestion_dicomweb_public_url: str = f"http://127.0.0.1:{ports.INGESTION_DICOMWEB}/dicomweb"
-    # FHIR identifier system of the PatientID (MRN) this site's modalities send.
-    mrn_system: str = "urn:radcds:mrn"
+    # FHIR identifier system of the PatientID (MRN) this site's modalities send. A site sets
+    # its own; the default is the system radcds-synth writes (radcds_synth.identity), so the
+    # synthetic studies and their FHIR records meet on one Patient.
+    mrn_system: str = "urn:oid:2.25.267395113455212963651486447325394826315"
     gateway_grpc_address: str = local_grpc_address("gateway")
     inference_grpc_address: str = local_grpc_address("inference")
 

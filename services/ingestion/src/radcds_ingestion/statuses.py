@@ -11,5 +11,8 @@ DATASET_DOES_NOT_MATCH_SOP_CLASS: Final = 0xA900
 CANNOT_UNDERSTAND: Final = 0xC000
 # PS3.7 C.5.9 / PS3.18 Table 10.5.3-1: Refused: SOP Class not supported.
 SOP_CLASS_NOT_SUPPORTED: Final = 0x0122
+# PS3.18 I.2.2 (Table I.2-2) leaves a Study Instance UID that differs from the STOW-RS target
+# to the implementation, in the Cxxx range; 0xC409 is the code dcm4chee-arc uses for it.
+STUDY_INSTANCE_UID_MISMATCH: Final = 0xC409
 # PS3.4 B.2.3: Processing failure, used when storing failed for another reason.
 PROCESSING_FAILURE: Final = 0x0110

@@ -1,4 +1,5 @@
-"""DICOMweb with PyPI dicomweb-client: STOW-RS in, QIDO-RS and WADO-RS out."""
+"""DICOMweb with PyPI dicomweb-client: STOW-RS in, QIDO-RS and WADO-RS out, each with a
+bearer token from the development issuer whose key the ingestion process verifies with."""
 
 import uuid
 from pathlib import Path
@@ -18,8 +19,13 @@ def base_url(ingestion) -> str:
 
 
 @pytest.fixture
-def client(base_url: str) -> DICOMwebClient:
-    return DICOMwebClient(url=base_url)
+def auth(dicomweb_token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {dicomweb_token}"}
+
+
+@pytest.fixture
+def client(base_url: str, auth: dict[str, str]) -> DICOMwebClient:
+    return DICOMwebClient(url=base_url, headers=auth)
 
 
 def multipart(parts: list[bytes]) -> tuple[bytes, str]:
@@ -69,7 +75,7 @@ def test_stow_qido_wado_round_trip(client: DICOMwebClient, write_ct_series) -> N
     assert "7FE00010" not in metadata[0]
 
 
-def test_stow_reports_each_bad_part(base_url: str, write_ct_series) -> None:
+def test_stow_reports_each_bad_part(base_url: str, auth, write_ct_series) -> None:
     [good] = write_ct_series(1)
     bad = [
         Path(get_testdata_file("no_meta.dcm")).read_bytes(),
@@ -80,7 +86,7 @@ def test_stow_reports_each_bad_part(base_url: str, write_ct_series) -> None:
     body, content_type = multipart([good.read_bytes(), *bad])
 
     response = httpx.post(
-        f"{base_url}/studies", content=body, headers={"Content-Type": content_type}
+        f"{base_url}/studies", content=body, headers={"Content-Type": content_type, **auth}
     )
 
     # PS3.18 10.5.3: 202 when some instances were stored and some failed.
@@ -91,22 +97,65 @@ def test_stow_reports_each_bad_part(base_url: str, write_ct_series) -> None:
     assert reasons == [0xC000] * 4
 
 
-def test_stow_of_only_bad_parts_is_a_conflict(base_url: str) -> None:
+def test_stow_of_only_bad_parts_is_a_conflict(base_url: str, auth) -> None:
     body, content_type = multipart([b"garbage"])
     response = httpx.post(
-        f"{base_url}/studies", content=body, headers={"Content-Type": content_type}
+        f"{base_url}/studies", content=body, headers={"Content-Type": content_type, **auth}
     )
     assert response.status_code == 409
 
 
-def test_stow_that_is_not_multipart_is_refused(base_url: str) -> None:
+def test_stow_that_is_not_multipart_is_refused(base_url: str, auth) -> None:
     response = httpx.post(
-        f"{base_url}/studies", content=b"{}", headers={"Content-Type": "application/json"}
+        f"{base_url}/studies", content=b"{}", headers={"Content-Type": "application/json", **auth}
     )
     assert response.status_code == 415
 
 
-def test_unknown_study_is_not_found(client: DICOMwebClient, base_url: str) -> None:
-    assert httpx.get(f"{base_url}/studies/1.2.3").status_code == 404
-    assert httpx.get(f"{base_url}/studies", params={"PatientID": "nobody"}).status_code == 204
-    assert httpx.get(f"{base_url}/studies", params={"limit": "-1"}).status_code == 400
+def test_unknown_study_is_not_found(base_url: str, auth) -> None:
+    assert httpx.get(f"{base_url}/studies/1.2.3", headers=auth).status_code == 404
+    nobody = httpx.get(f"{base_url}/studies", params={"PatientID": "nobody"}, headers=auth)
+    assert nobody.status_code == 204
+    bad_limit = httpx.get(f"{base_url}/studies", params={"limit": "-1"}, headers=auth)
+    assert bad_limit.status_code == 400
+
+
+def test_stow_to_a_study_refuses_instances_of_another(
+    client: DICOMwebClient, write_ct_series
+) -> None:
+    ours = [dcmread(path) for path in write_ct_series(2)]
+    [stranger] = [dcmread(path) for path in write_ct_series(1)]
+    study_uid = ours[0].StudyInstanceUID
+
+    response = client.store_instances([ours[0], stranger, ours[1]], study_instance_uid=study_uid)
+
+    stored = [item.ReferencedSOPInstanceUID for item in response.ReferencedSOPSequence]
+    assert stored == [ours[0].SOPInstanceUID, ours[1].SOPInstanceUID]
+    [failed] = response.FailedSOPSequence
+    assert failed.ReferencedSOPInstanceUID == stranger.SOPInstanceUID
+    assert failed.ReferencedSOPClassUID == stranger.SOPClassUID
+    # PS3.18 I.2.2 leaves this reason to the implementation (Cxxx); 0xC409 as dcm4chee-arc.
+    assert failed.FailureReason == 0xC409
+    assert len(client.search_for_instances(study_uid)) == 2
+    assert (
+        client.search_for_studies(search_filters={"StudyInstanceUID": stranger.StudyInstanceUID})
+        == []
+    )
+
+
+def test_stow_to_a_study_of_only_strangers_is_a_conflict(
+    base_url: str, auth, write_ct_series
+) -> None:
+    [stranger] = write_ct_series(1)
+    body, content_type = multipart([stranger.read_bytes()])
+
+    response = httpx.post(
+        f"{base_url}/studies/1.2.826.0.1.3680043.8.498.1",
+        content=body,
+        headers={"Content-Type": content_type, **auth},
+    )
+
+    # PS3.18 10.5.3.1: 409 Conflict, e.g. for a Study Instance UID mismatch.
+    assert response.status_code == 409
+    [failed] = response.json()["00081198"]["Value"]
+    assert failed["00081197"]["Value"] == [0xC409]

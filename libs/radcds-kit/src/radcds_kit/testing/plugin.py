@@ -4,12 +4,17 @@ import os
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
+from radcds_kit.testing.keycloak import REALM, KeycloakServer, keycloak_server
 from radcds_kit.testing.servers import free_port, postgres_server, redis_server
 from radcds_kit.testing.services import ServiceProcess
 from radcds_kit.testing.triton import TritonServer
+
+if TYPE_CHECKING:
+    from keycloak import KeycloakAdmin
 
 __all__ = ["free_port"]
 
@@ -63,3 +68,30 @@ def triton(
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def keycloak(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[KeycloakServer]:
+    """A real Keycloak with the radcds realm and its dev users (scripts/keycloak.sh);
+    RADCDS_TEST_KEYCLOAK_URL, else one of the session's own."""
+    if url := os.environ.get("RADCDS_TEST_KEYCLOAK_URL"):
+        yield KeycloakServer(url.rstrip("/"), REALM, "admin", "admin")
+        return
+    script = request.config.rootpath / "scripts" / "keycloak.sh"
+    with keycloak_server(script, tmp_path_factory.mktemp("keycloak")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def keycloak_admin(keycloak: KeycloakServer) -> "KeycloakAdmin":
+    from keycloak import KeycloakAdmin
+
+    return KeycloakAdmin(
+        server_url=keycloak.base_url,
+        username=keycloak.admin_user,
+        password=keycloak.admin_password,
+        realm_name=keycloak.realm,
+        user_realm_name="master",
+    )

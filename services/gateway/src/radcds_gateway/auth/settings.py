@@ -1,37 +1,8 @@
-"""Which issuer the gateway trusts, from RADCDS_* environment variables."""
+"""Which issuer the gateway trusts, from RADCDS_* environment variables (radcds_kit.oidc)."""
 
-from pathlib import Path
-
-from radcds_kit.settings import RadcdsSettings
-
-from radcds_gateway.auth.dependency import TokenVerifier
-from radcds_gateway.auth.development import DevelopmentIssuer, load_or_create_key
-from radcds_gateway.auth.keycloak import keycloak_verifier
+from radcds_kit.oidc.settings import OidcSettings
 
 
-class AuthSettings(RadcdsSettings):
-    # Keycloak's base URL as the gateway reaches it; empty runs the development issuer.
-    keycloak_url: str = ""
-    keycloak_realm: str = "radcds"
-    # The `iss` tokens must carry; empty trusts the one the realm's .well-known announces.
-    keycloak_issuer: str = ""
-    gateway_audience: str = "radcds-gateway"
-    # The development issuer's signing key; empty keeps a fresh key in memory.
-    dev_issuer_key_file: Path | None = None
-
-
-def token_verifier(settings: AuthSettings) -> TokenVerifier:
-    """Keycloak when configured, else the development issuer (refused in production)."""
-    if settings.keycloak_url:
-        return keycloak_verifier(
-            settings.keycloak_url,
-            settings.keycloak_realm,
-            audience=settings.gateway_audience,
-            issuer=settings.keycloak_issuer or None,
-        )
-    key_file = settings.dev_issuer_key_file
-    return DevelopmentIssuer(
-        environment=settings.environment,
-        audience=settings.gateway_audience,
-        key=load_or_create_key(key_file) if key_file else None,
-    )
+class AuthSettings(OidcSettings):
+    """RADCDS_KEYCLOAK_URL, _REALM, _ISSUER, RADCDS_GATEWAY_AUDIENCE and
+    RADCDS_DEV_ISSUER_KEY_FILE, read the same way by every service."""

@@ -1,17 +1,18 @@
 """DICOMweb under /dicomweb: STOW-RS in, QIDO-RS and WADO-RS out (PS3.18 10).
 
-Authentication is a pluggable dependency. The default admits every request:
-bearer-token checks (Keycloak, as in the gateway) are not enforced here yet.
+Every request needs a bearer token whose SMART scopes grant the transaction (access.py):
+401 with a WWW-Authenticate challenge without a valid one, 403 when its scopes fall short.
 """
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
+from radcds_kit.oidc import TokenVerifier, install_token_verifier
 
 from radcds_ingestion.dicomweb import dicom_json, wado
+from radcds_ingestion.dicomweb.access import MayRead, MaySearch, MayStore
 from radcds_ingestion.dicomweb.stow import BadStowRequest, receive_parts, store_parts, stow_response
 from radcds_ingestion.index import InstanceIndex
 from radcds_ingestion.index_queries import (
@@ -24,21 +25,17 @@ from radcds_ingestion.receiver import InstanceReceiver
 
 DICOM_JSON = "application/dicom+json"
 MAX_QIDO_LIMIT = 1000
-Authorizer = Callable[[Request], Awaitable[None]]
-
-
-async def admit_all(request: Request) -> None:
-    """The placeholder authorizer: DICOMweb auth is not enforced yet."""
 
 
 def create_app(
-    index: InstanceIndex, receiver: InstanceReceiver, authorize: Authorizer = admit_all
+    index: InstanceIndex, receiver: InstanceReceiver, verifier: TokenVerifier
 ) -> FastAPI:
-    router = APIRouter(prefix="/dicomweb", dependencies=[Depends(authorize)])
+    router = APIRouter(prefix="/dicomweb")
     BaseUrl = Annotated[str, Depends(_base_url)]
 
     @router.post("/studies")
-    async def stow(request: Request, base_url: BaseUrl) -> Response:
+    @router.post("/studies/{study}")
+    async def stow(request: Request, base_url: BaseUrl, _: MayStore, study: str = "") -> Response:
         try:
             parts = await receive_parts(
                 receiver.spool, request.headers.get("content-type", ""), request.stream()
@@ -47,11 +44,12 @@ def create_app(
             raise HTTPException(415, str(error)) from error
         if not parts:
             raise HTTPException(400, "no instances in the request")
-        status, body = stow_response(await store_parts(receiver, parts), base_url)
+        outcomes = await store_parts(receiver, parts, study)
+        status, body = stow_response(outcomes, base_url)
         return JSONResponse(body, status_code=status, media_type=DICOM_JSON)
 
     @router.get("/studies")
-    async def search_studies(request: Request, base_url: BaseUrl) -> Response:
+    async def search_studies(request: Request, base_url: BaseUrl, _: MaySearch) -> Response:
         params = dict(request.query_params)
         limit = min(_count(params, "limit", 100), MAX_QIDO_LIMIT)
         query = study_query(params, limit, _count(params, "offset", 0))
@@ -65,20 +63,22 @@ def create_app(
         return _qido(found)
 
     @router.get("/studies/{study}/series")
-    async def search_series(study: str, base_url: BaseUrl) -> Response:
+    async def search_series(study: str, base_url: BaseUrl, _: MaySearch) -> Response:
         rows = await asyncio.to_thread(find_instances, index.engine, study)
         return _qido(dicom_json.series_of(list(rows), base_url) if rows else [])
 
     @router.get("/studies/{study}/instances")
     @router.get("/studies/{study}/series/{series}/instances")
-    async def search_instances(study: str, base_url: BaseUrl, series: str = "") -> Response:
+    async def search_instances(
+        study: str, base_url: BaseUrl, _: MaySearch, series: str = ""
+    ) -> Response:
         rows = await asyncio.to_thread(find_instances, index.engine, study, series)
         return _qido([dicom_json.instance_attributes(row, base_url) for row in rows])
 
     @router.get("/studies/{study}/metadata")
     @router.get("/studies/{study}/series/{series}/metadata")
     @router.get("/studies/{study}/series/{series}/instances/{sop}/metadata")
-    async def metadata(study: str, series: str = "", sop: str = "") -> Response:
+    async def metadata(_: MayRead, study: str, series: str = "", sop: str = "") -> Response:
         rows = await _existing(index, study, series, sop)
         found = [
             await asyncio.to_thread(dicom_json.instance_metadata, wado.path_of(r)) for r in rows
@@ -88,7 +88,7 @@ def create_app(
     @router.get("/studies/{study}")
     @router.get("/studies/{study}/series/{series}")
     @router.get("/studies/{study}/series/{series}/instances/{sop}")
-    async def retrieve(study: str, series: str = "", sop: str = "") -> Response:
+    async def retrieve(_: MayRead, study: str, series: str = "", sop: str = "") -> Response:
         rows = await _existing(index, study, series, sop)
         boundary = wado.new_boundary()
         return StreamingResponse(
@@ -96,6 +96,7 @@ def create_app(
         )
 
     app = FastAPI(title="radcds ingestion DICOMweb")
+    install_token_verifier(app, verifier)
     app.include_router(router)
     return app
 

@@ -73,8 +73,14 @@ async def receive_parts(
     return writer.parts
 
 
-async def store_parts(receiver: InstanceReceiver, parts: list[Path]) -> list[StoreOutcome]:
-    return [await asyncio.to_thread(receiver.accept, part) for part in parts]
+async def store_parts(
+    receiver: InstanceReceiver, parts: list[Path], study_instance_uid: str = ""
+) -> list[StoreOutcome]:
+    """Each part stored or refused; with a study (PS3.18 10.5.1, the Study resource) an
+    instance of another study is refused and the others stored."""
+    return [
+        await asyncio.to_thread(receiver.accept, part, "", study_instance_uid) for part in parts
+    ]
 
 
 def stow_response(outcomes: list[StoreOutcome], base_url: str) -> tuple[int, DicomJson]:
@@ -86,6 +92,7 @@ def stow_response(outcomes: list[StoreOutcome], base_url: str) -> tuple[int, Dic
         body["00081199"] = {"vr": "SQ", "Value": [_referenced(h, base_url) for h in stored]}
     if failed:
         body["00081198"] = {"vr": "SQ", "Value": [_failed(o) for o in failed]}
+    # PS3.18 10.5.3.1: 409 also when every instance belonged to another study than the target.
     status = 200 if not failed else 202 if stored else 409
     return status, body
 
@@ -103,4 +110,9 @@ def _referenced(header: Any, base_url: str) -> DicomJson:
 
 
 def _failed(outcome: StoreOutcome) -> DicomJson:
-    return {"00081197": element("US", outcome.status)}
+    """PS3.18 I.1: the SOP Instance Reference Macro where the instance could be read."""
+    failed = {"00081197": element("US", outcome.status)}
+    if outcome.header is not None:
+        failed["00081150"] = element("UI", outcome.header.sop_class_uid)
+        failed["00081155"] = element("UI", outcome.header.sop_instance_uid)
+    return failed

@@ -103,7 +103,9 @@ class Study(_message.Message):
     number_of_instances: _builtins.int
     total_bytes: _builtins.int
     content_digest: _builtins.str
-    """Digest of the set of SOP Instance UIDs; changes when content changes."""
+    """Digest of the SOP Instance UIDs of the study's images; changes when they change. Results
+    written beside them (SEG, SR, KO, PR, DOC) are left out, so they start no new job.
+    """
     @_builtins.property
     def modalities(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
     @_builtins.property
