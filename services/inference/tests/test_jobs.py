@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import grpc
@@ -31,13 +32,35 @@ def test_a_job_whose_results_cannot_be_stored_is_dead_lettered_with_its_reason(
     start_inference, peers: PeerServers, studies: dict[str, SyntheticStudy]
 ) -> None:
     load_into(peers, studies["normal"])
-    peers.fhir.fail_with = grpc.StatusCode.UNAVAILABLE
+    peers.fhir.fail_with = grpc.StatusCode.RESOURCE_EXHAUSTED
     service = start_inference(RADCDS_INFERENCE_MAX_ATTEMPTS="2")
     job = wait_job(service, submit(service, studies["normal"]).job_id)
     assert job_state(job) == "DEAD_LETTERED"
     assert job.attempts == 2
-    assert "gateway Transaction: UNAVAILABLE" in job.reason
+    assert "gateway Transaction: RESOURCE_EXHAUSTED" in job.reason
     assert peers.fhir.resources == {}
+
+
+def test_a_store_that_is_down_costs_no_attempt_and_the_job_succeeds_once_it_is_back(
+    start_inference, peers: PeerServers, studies: dict[str, SyntheticStudy]
+) -> None:
+    """A restarting peer (UNAVAILABLE) is waited for, as Triton is: the chaos test's
+    kill -9 of the gateway dead-lettered jobs when each try spent an attempt."""
+    load_into(peers, studies["normal"])
+    peers.fhir.fail_with = grpc.StatusCode.UNAVAILABLE
+    service = start_inference(RADCDS_INFERENCE_MAX_ATTEMPTS="2")
+    job_id = submit(service, studies["normal"]).job_id
+    deadline = time.monotonic() + 120
+    while not (job := wait_job(service, job_id, states={"QUEUED"})).reason.startswith("waiting"):
+        assert time.monotonic() < deadline, job.reason
+    time.sleep(3)  # two attempts, spent, would have dead-lettered it by now
+    job = wait_job(service, job_id, states={"QUEUED", "RUNNING"})
+    assert job_state(job) in {"QUEUED", "RUNNING"}
+    assert "gateway Transaction: UNAVAILABLE" in job.reason
+    peers.fhir.fail_with = None
+    job = wait_job(service, job_id)
+    assert job_state(job) == "SUCCEEDED"
+    assert job.attempts == 1
 
 
 def test_list_models_answers_from_routing_and_triton(start_inference) -> None:

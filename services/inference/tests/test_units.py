@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from radcds_inference.fhir import FINDING_SYSTEM, ModelResult, transaction
+from radcds_inference.fhir import FINDING_SYSTEM, TRACE_CONTEXT_SYSTEM, ModelResult, transaction
 from radcds_inference.model_config import ModelConfigError, parse_config_file, spec_from_config
 from radcds_inference.postprocess import Nodule, NoduleFinding, haemorrhage
 from radcds_inference.routing import RoutingError, SeriesFacts, load_routing
@@ -129,3 +129,26 @@ def test_nodule_observations_carry_diameter_lobe_type_and_count() -> None:
     assert first["nodule-type"]["valueCodeableConcept"]["coding"][0]["code"] == "part-solid"
     assert first["nodule-count"]["valueInteger"] == 2
     assert "subject" not in observations[0]
+
+
+def test_findings_carry_the_trace_context_of_their_write_as_a_tag() -> None:
+    spec = spec_from_config(
+        parse_config_file((REPO / "models/lung_nodule_detector/config.pbtxt").read_text())
+    )
+    nodules = (Nodule(8.0, 0.5, "RUL", "solid", 3, (3.0, 4.0, 5.0)),)
+    result = ModelResult(
+        spec, "1", NoduleFinding(0.9, True, np.zeros((2, 2, 2), bool), nodules), None, None
+    )
+    traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    bundle, _ = transaction("job", "ImagingStudy/s", "", [result], traceparent)
+    tags = {
+        e["resource"]["resourceType"]: e["resource"].get("meta", {}).get("tag")
+        for e in bundle["entry"]
+    }
+    assert tags == {
+        "Device": None,
+        "Observation": [{"system": TRACE_CONTEXT_SYSTEM, "code": traceparent}],
+        "Provenance": None,
+    }
+    untraced, _ = transaction("job", "ImagingStudy/s", "", [result])
+    assert all("meta" not in e["resource"] for e in untraced["entry"])

@@ -8,7 +8,29 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import uvicorn
-from starlette.types import ASGIApp
+from opentelemetry import context as otel_context
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+
+class FreshTraceContext:
+    """Runs each request in an empty trace context, so that its server span takes its
+    parent from the request's own `traceparent` header or starts a new trace.
+
+    Without it, a request on a keep-alive connection inherits the span of an earlier one:
+    when a large body has paused reading, uvicorn resumes reading from inside that
+    request's task, the transport's read callback keeps that task's context, and the
+    next request's task is made in it.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        token = otel_context.attach(otel_context.Context())
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            otel_context.detach(token)
 
 
 class _SignalFreeServer(uvicorn.Server):
@@ -21,7 +43,9 @@ class HttpServer:
     """An ASGI app on host:port, run as one of the runtime's background tasks."""
 
     def __init__(self, app: ASGIApp, host: str, port: int) -> None:
-        config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False)
+        config = uvicorn.Config(
+            FreshTraceContext(app), host=host, port=port, log_config=None, access_log=False
+        )
         self._server = _SignalFreeServer(config)
         self._where = f"{host}:{port}"
 

@@ -17,6 +17,7 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio
 from grpc_reflection.v1alpha import reflection
+from opentelemetry.instrumentation.utils import suppress_instrumentation
 
 from radcds_kit.health import NOT_SERVING, DependencyHealth, HealthCheck
 from radcds_kit.logs import configure_logging
@@ -51,6 +52,9 @@ class ServiceRuntime:
         self._stoppers: list[Callable[[], None]] = []
         self._stopping = asyncio.Event()
         self.bound_port: int | None = None
+        # Before the service makes its channels: the gRPC instrumentation adds its client
+        # interceptors (trace context propagation) only to channels made after it.
+        self._telemetry = configure_telemetry(name)
 
     def add_servicer(self, add: AddServicer, servicer: Any, full_service_name: str) -> None:
         self._servicers.append((add, servicer, full_service_name))
@@ -102,7 +106,7 @@ class ServiceRuntime:
         the process exits non-zero and its supervisor restarts it.
         """
         configure_logging(self.name, self.settings.log_level)
-        provider = configure_telemetry(self.name)
+        provider = self._telemetry
         server, health_servicer = self._build_server()
         self.bound_port = server.add_insecure_port(f"{self.settings.bind_host}:{port}")
         health = DependencyHealth(
@@ -114,7 +118,9 @@ class ServiceRuntime:
         self._install_signal_handlers()
         log.info("serving", extra={"grpc_port": self.bound_port})
         tasks = [asyncio.create_task(task()) for task in self._background]
-        watcher = asyncio.create_task(health.watch(self.settings.health_interval_s))
+        # The dependency checks run every few seconds: traced, each would be a trace of its own.
+        with suppress_instrumentation():
+            watcher = asyncio.create_task(health.watch(self.settings.health_interval_s))
         stopper = asyncio.create_task(self._stopping.wait())
         await asyncio.wait([stopper, *tasks], return_when=asyncio.FIRST_COMPLETED)
         crashed = any(task.done() for task in tasks)

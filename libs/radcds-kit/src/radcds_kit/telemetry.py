@@ -9,7 +9,9 @@ methods, routes and status codes, never request bodies, so no PHI travels.
 import os
 from typing import TYPE_CHECKING
 
+from opentelemetry import context as otel_context
 from opentelemetry import trace
+from opentelemetry.propagate import extract, inject
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
@@ -63,11 +65,14 @@ def _instrument_libraries() -> None:
         GrpcAioInstrumentorClient,
         GrpcAioInstrumentorServer,
     )
+    from opentelemetry.instrumentation.grpc.filters import health_check, negate
     from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
     from opentelemetry.instrumentation.redis import RedisInstrumentor
 
-    GrpcAioInstrumentorServer().instrument()  # type: ignore[no-untyped-call]
-    GrpcAioInstrumentorClient().instrument()  # type: ignore[no-untyped-call]
+    # Health checks come every few seconds from probes and peers: no trace is worth that.
+    not_health = negate(health_check())
+    GrpcAioInstrumentorServer(filter_=not_health).instrument()  # type: ignore[no-untyped-call]
+    GrpcAioInstrumentorClient(filter_=not_health).instrument()  # type: ignore[no-untyped-call]
     HTTPXClientInstrumentor().instrument()
     RedisInstrumentor().instrument()
 
@@ -77,3 +82,16 @@ def instrument_fastapi(app: "FastAPI") -> None:
     from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
     FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
+
+
+def current_traceparent() -> str:
+    """The W3C traceparent of the current span, or "" when there is none."""
+    carrier: dict[str, str] = {}
+    inject(carrier)
+    return carrier.get("traceparent", "")
+
+
+def context_of(traceparent: str) -> otel_context.Context:
+    """A context whose parent is the span a stored traceparent names; empty when it
+    names none, so that a span started in it begins a new trace."""
+    return extract({"traceparent": traceparent}) if traceparent else otel_context.Context()

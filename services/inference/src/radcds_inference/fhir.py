@@ -25,6 +25,10 @@ NOT_FOR_CLINICAL_USE = (
     "AI model trained on synthetic data for demonstration only; not for clinical use."
 )
 PRELIMINARY_NOTE = "AI finding, preliminary until a clinician reviews it."
+# A workflow tag, not clinical content: the W3C traceparent of the write that stored the
+# finding. The gateway reads it (radcds_gateway.cds.card_trace) to place the cards it builds
+# from the finding in the study's trace.
+TRACE_CONTEXT_SYSTEM = "https://radcds.dev/fhir/CodeSystem/trace-context"
 Json = dict[str, Any]
 
 
@@ -210,12 +214,16 @@ def provenance(job_id: str, targets: list[str], devices: list[str], study: str, 
 
 
 def transaction(
-    job_id: str, study: str, patient: str, results: list[ModelResult]
+    job_id: str, study: str, patient: str, results: list[ModelResult], traceparent: str = ""
 ) -> tuple[Json, list[str]]:
-    """The transaction Bundle and the references of its Observations."""
+    """The transaction Bundle and the references of its Observations; with a traceparent,
+    each Observation is tagged with it."""
     when = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     resources = {device_id(r.spec): device(r.spec) for r in results}
     obs = [o for r in results for o in observations(r, job_id, study, patient, when)]
+    if traceparent:
+        for observation in obs:
+            observation["meta"] = {"tag": [{"system": TRACE_CONTEXT_SYSTEM, "code": traceparent}]}
     refs = [f"Observation/{o['id']}" for o in obs]
     devices = [f"Device/{ident}" for ident in resources]
     entries = [*resources.values(), *obs, provenance(job_id, refs, devices, study, when)]

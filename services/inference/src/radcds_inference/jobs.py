@@ -138,13 +138,17 @@ class JobStore:
     async def add_attempt(self, job_id: str) -> int:
         return int(await self.redis.hincrby(self._key(job_id), "attempts", 1))
 
-    async def finish(self, entry_id: str, job: Job, *, handover: bool) -> None:
-        """Records the outcome, queues the hand-over and acknowledges, all at once."""
+    async def finish(
+        self, entry_id: str, job: Job, *, handover: bool, traceparent: str = ""
+    ) -> None:
+        """Records the outcome, queues the hand-over (with the job's trace context) and
+        acknowledges, all at once."""
         job.updated = time.time()
         async with self.redis.pipeline(transaction=True) as tx:
             tx.hset(self._key(job.job_id), mapping=dict[Any, Any](job.to_fields()))
             if handover:
-                tx.xadd(self.handover_stream, {"job_id": job.job_id})
+                entry = {"job_id": job.job_id, "traceparent": traceparent}
+                tx.xadd(self.handover_stream, dict[Any, Any](entry))
             if job.state == "DEAD_LETTERED":
                 tx.xadd(self.dead_stream, {"job_id": job.job_id, "reason": job.reason})
             tx.xack(self.jobs_stream, JOBS_GROUP, entry_id)

@@ -1,4 +1,6 @@
-"""The services inference calls: ingestion (pixels in, SEG out), the FHIR store, report."""
+"""The services inference calls: ingestion (pixels in, SEG out) and report. The FHIR store is
+reached through the kit's FhirStoreClient; `store_error` gives its refusals inference's
+retry vocabulary."""
 
 from __future__ import annotations
 
@@ -8,12 +10,11 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import grpc
-import orjson
 import pydicom
 from radcds.common.v1 import common_pb2
-from radcds.gateway.v1 import fhir_store_pb2, fhir_store_pb2_grpc
 from radcds.ingestion.v1 import ingestion_pb2, ingestion_pb2_grpc
 from radcds.report.v1 import report_pb2, report_pb2_grpc
+from radcds_kit.fhir_store import FhirStoreError
 
 CHUNK_BYTES = 1024 * 1024
 CLIENT_METADATA = (("x-radcds-client", "radcds-inference"),)
@@ -30,16 +31,25 @@ TRANSIENT = frozenset(
 
 
 class PeerError(RuntimeError):
-    """A peer refused or failed a call; `transient` says whether to try again."""
+    """A peer refused or failed a call; `transient` says whether to try again, `down` that
+    the peer was not there to answer (UNAVAILABLE: not started, restarting)."""
 
-    def __init__(self, message: str, transient: bool) -> None:
+    def __init__(self, message: str, transient: bool, *, down: bool = False) -> None:
         super().__init__(message)
         self.transient = transient
+        self.down = down
 
 
 def peer_error(peer: str, error: grpc.aio.AioRpcError) -> PeerError:
     code = error.code()
-    return PeerError(f"{peer}: {code.name}: {error.details()}", code in TRANSIENT)
+    down = code == grpc.StatusCode.UNAVAILABLE
+    return PeerError(f"{peer}: {code.name}: {error.details()}", code in TRANSIENT, down=down)
+
+
+def store_error(call: str, error: FhirStoreError) -> PeerError:
+    down = error.code == grpc.StatusCode.UNAVAILABLE
+    message = f"gateway {call}: {error.code.name}: {error}"
+    return PeerError(message, error.code in TRANSIENT, down=down)
 
 
 class LazyChannel:
@@ -135,24 +145,6 @@ async def _chunks(
                     last_chunk=offset + CHUNK_BYTES >= len(data),
                 )
             )
-
-
-class FhirStore:
-    def __init__(self, channel: LazyChannel) -> None:
-        self._channel = channel
-
-    @property
-    def _stub(self) -> Any:
-        return fhir_store_pb2_grpc.FhirStoreServiceStub(self._channel.get())
-
-    async def transaction(self, bundle: dict[str, object]) -> dict[str, object]:
-        request = fhir_store_pb2.TransactionRequest(bundle=orjson.dumps(bundle))
-        try:
-            reply = await self._stub.Transaction(request, metadata=CLIENT_METADATA)
-        except grpc.aio.AioRpcError as error:
-            raise peer_error("gateway Transaction", error) from error
-        result: dict[str, object] = orjson.loads(reply.bundle)
-        return result
 
 
 class Report:

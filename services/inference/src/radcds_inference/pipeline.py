@@ -13,10 +13,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import pydicom
+from opentelemetry import trace
+from radcds_kit.fhir_store import FhirStoreClient, FhirStoreError
+from radcds_kit.telemetry import current_traceparent
 
 from radcds_inference import fhir
 from radcds_inference.model_config import ModelConfigError, ModelSpec
-from radcds_inference.peers import FhirStore, Ingestion, PeerError
+from radcds_inference.peers import Ingestion, PeerError, store_error
 from radcds_inference.postprocess import Finding, key_slice, read_outputs
 from radcds_inference.routing import Route, RoutingTable, SeriesFacts
 from radcds_inference.seg import build_seg
@@ -24,6 +27,7 @@ from radcds_inference.triton import TritonModels
 from radcds_inference.volume import SeriesError, hu_volume, to_model_grid, to_source_grid
 
 log = logging.getLogger(__name__)
+tracer = trace.get_tracer("radcds_inference")
 
 
 class JobFailed(RuntimeError):
@@ -55,7 +59,7 @@ class JobPipeline:
         routing: RoutingTable,
         triton: TritonModels,
         ingestion: Ingestion,
-        fhir_store: FhirStore,
+        fhir_store: FhirStoreClient,
     ) -> None:
         self.routing = routing
         self.triton = triton
@@ -78,8 +82,16 @@ class JobPipeline:
         if segs:
             await self._store_segs(segs)
         model_results = [result for result, _ in results]
-        bundle, refs = fhir.transaction(job_id, study_ref, patient, model_results)
-        await self.fhir_store.transaction(bundle)
+        with tracer.start_as_current_span("inference.store_findings"):
+            # Each finding carries the trace context of its write: the gateway places the
+            # cards it builds from it in this trace (docs/architecture.md, Telemetry).
+            bundle, refs = fhir.transaction(
+                job_id, study_ref, patient, model_results, current_traceparent()
+            )
+            try:
+                await self.fhir_store.transaction(bundle)
+            except FhirStoreError as error:
+                raise store_error("Transaction", error) from error
         runs = [
             {
                 "model_name": r.spec.name,

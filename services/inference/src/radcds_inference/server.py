@@ -3,12 +3,13 @@
 import logging
 
 from radcds.inference.v1 import inference_pb2, inference_pb2_grpc
+from radcds_kit.fhir_store import FhirStoreClient
 from radcds_kit.health import HealthCheck
 from radcds_kit.runtime import MAX_MESSAGE_BYTES, ServiceRuntime
 from redis.asyncio import Redis
 
 from radcds_inference.jobs import JobStore
-from radcds_inference.peers import FhirStore, Ingestion, LazyChannel, Report
+from radcds_inference.peers import Ingestion, LazyChannel, Report
 from radcds_inference.pipeline import JobPipeline
 from radcds_inference.routing import load_routing
 from radcds_inference.servicer import InferenceServicer
@@ -21,6 +22,8 @@ CHANNEL_OPTIONS = [
     ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
     ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
 ]
+# One transaction of a study's findings; as long as report's Compose deadline.
+FHIR_TIMEOUT_S = 30.0
 
 
 def redis_answers(redis: Redis) -> HealthCheck:
@@ -54,7 +57,10 @@ def build_runtime(settings: InferenceSettings) -> ServiceRuntime:
         )
     }
     ingestion = Ingestion(channels["ingestion"], settings.inference_max_series_bytes)
-    pipeline = JobPipeline(routing, triton, ingestion, FhirStore(channels["gateway"]))
+    fhir_store = FhirStoreClient(
+        channels["gateway"].get(), client_id="radcds-inference", timeout_s=FHIR_TIMEOUT_S
+    )
+    pipeline = JobPipeline(routing, triton, ingestion, fhir_store)
     runtime.add_servicer(
         inference_pb2_grpc.add_InferenceServiceServicer_to_server,
         InferenceServicer(store, routing, triton),

@@ -1,9 +1,10 @@
 """The job consumer and the report hand-over consumer.
 
 A job entry is acknowledged only together with its stored outcome. While Triton is not
-ready the worker backs off without spending an attempt; other failures spend one, and the
-job is dead-lettered, with its reason, after the configured number. Entries left by a
-worker that died are taken over after the claim idle time (XAUTOCLAIM).
+ready, or a peer is down (UNAVAILABLE), the worker backs off without spending an attempt;
+other failures spend one, and the job is dead-lettered, with its reason, after the
+configured number. Entries left by a worker that died are taken over after the claim idle
+time (XAUTOCLAIM).
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ import hashlib
 import logging
 import os
 import socket
+from collections.abc import Awaitable
+from typing import TypeVar
 
-from opentelemetry import context as otel_context
 from opentelemetry import trace
-from opentelemetry.propagate import extract
+from opentelemetry.instrumentation.utils import suppress_instrumentation
+from radcds_kit.telemetry import context_of, current_traceparent
 from redis.exceptions import RedisError
 
 from radcds_inference.jobs import HANDOVER_GROUP, JOBS_GROUP, Entry, Job, JobStore
@@ -28,6 +31,14 @@ from radcds_inference.triton import TritonModels, TritonUnavailable
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer("radcds_inference")
+T = TypeVar("T")
+
+
+async def untraced(polling: Awaitable[T]) -> T:
+    """Polling a queue runs twice a second: traced, every poll would be a trace of its own.
+    The work an entry starts is traced, in the trace the entry carries."""
+    with suppress_instrumentation():
+        return await polling
 
 
 def consumer_name(index: int) -> str:
@@ -65,14 +76,14 @@ class JobWorker:
     async def run(self) -> None:
         while not self.stop.is_set():
             try:
-                await self.store.ensure_groups()
+                await untraced(self.store.ensure_groups())
                 await self._work_once()
             except RedisError as error:
                 log.warning("redis unavailable", extra={"error": type(error).__name__})
                 await self.backoff.wait(self.stop)
 
     async def _work_once(self) -> None:
-        for entry in await self._next():
+        for entry in await untraced(self._next()):
             if await self.handle(entry):
                 self.backoff.reset()
             else:
@@ -103,15 +114,12 @@ class JobWorker:
         if not await self.triton.server_ready():
             await self.store.update(job.job_id, reason="waiting for Triton to be ready")
             return False
-        parent = extract({"traceparent": fields.get("traceparent", "")})
-        token = otel_context.attach(parent)
-        try:
-            with tracer.start_as_current_span(
-                "inference.job", attributes={"radcds.job_id": job.job_id}
-            ):
-                return await self._attempt(entry_id, job)
-        finally:
-            otel_context.detach(token)
+        with tracer.start_as_current_span(
+            "inference.job",
+            context=context_of(fields.get("traceparent", "")),
+            attributes={"radcds.job_id": job.job_id},
+        ):
+            return await self._attempt(entry_id, job)
 
     async def _attempt(self, entry_id: str, job: Job) -> bool:
         job.attempts = await self.store.add_attempt(job.job_id)
@@ -122,7 +130,11 @@ class JobWorker:
             )
         except JobFailed as error:
             return await self._end(entry_id, job, "FAILED", str(error))
-        except (TritonUnavailable, PeerError) as error:
+        except PeerError as error:
+            if error.down:
+                return await self._wait_for_peer(job, str(error))
+            return await self._retry_or_dead_letter(entry_id, job, str(error))
+        except TritonUnavailable as error:
             return await self._retry_or_dead_letter(entry_id, job, str(error))
         except Exception as error:
             log.exception("job attempt failed", extra={"job_id": job.job_id})
@@ -134,6 +146,14 @@ class JobWorker:
         job.runs, job.findings = outcome.runs, outcome.findings
         job.report_handover = "PENDING"
         return await self._end(entry_id, job, "SUCCEEDED", "", handover=True)
+
+    async def _wait_for_peer(self, job: Job, reason: str) -> bool:
+        """A peer that is down (restarting) costs no attempt, as Triton not ready does not:
+        the entry stays pending and is tried again after the backoff."""
+        await self.store.update(
+            job.job_id, state="QUEUED", attempts=job.attempts - 1, reason=f"waiting: {reason}"
+        )
+        return False
 
     async def _retry_or_dead_letter(self, entry_id: str, job: Job, reason: str) -> bool:
         reason = f"attempt {job.attempts}: {reason}"
@@ -148,7 +168,7 @@ class JobWorker:
         job.state, job.reason = state, reason
         if not handover and job.report_handover == "UNSPECIFIED":
             job.report_handover = "NOT_NEEDED"
-        await self.store.finish(entry_id, job, handover=handover)
+        await self.store.finish(entry_id, job, handover=handover, traceparent=current_traceparent())
         log.info("job finished", extra={"job_id": job.job_id, "state": state})
         return True
 
@@ -170,7 +190,7 @@ class HandoverWorker:
         backoff = Backoff(self.settings.inference_backoff_s, self.settings.inference_backoff_max_s)
         while not self.stop.is_set():
             try:
-                await self.store.ensure_groups()
+                await untraced(self.store.ensure_groups())
                 await self._work_once()
                 backoff.reset()
             except RedisError as error:
@@ -180,12 +200,18 @@ class HandoverWorker:
     async def _work_once(self) -> None:
         stream, group = self.store.handover_stream, HANDOVER_GROUP
         idle = self.settings.inference_handover_idle_ms
-        entries = await self.store.reclaim(stream, group, self.consumer, idle)
-        entries = entries or await self.store.read(
-            stream, group, self.consumer, own=False, block_ms=500
+        entries = await untraced(self.store.reclaim(stream, group, self.consumer, idle))
+        entries = entries or await untraced(
+            self.store.read(stream, group, self.consumer, own=False, block_ms=500)
         )
         for entry_id, fields in entries:
-            await self.hand_over(entry_id, fields.get("job_id", ""))
+            # The job's trace continues, so report's Compose is in the study's trace.
+            with tracer.start_as_current_span(
+                "inference.report_handover",
+                context=context_of(fields.get("traceparent", "")),
+                attributes={"radcds.job_id": fields.get("job_id", "")},
+            ):
+                await self.hand_over(entry_id, fields.get("job_id", ""))
 
     async def hand_over(self, entry_id: str, job_id: str) -> None:
         job = await self.store.get(job_id)

@@ -10,6 +10,7 @@ import time
 from typing import Any
 
 from radcds_gateway.cds.card_parts import CardDraft
+from radcds_gateway.cds.card_trace import record_cards_in_study_traces
 from radcds_gateway.cds.cards import patient_view_cards, unavailable_card
 from radcds_gateway.cds.findings import FindingsReader, PatientFindings
 from radcds_gateway.cds.hooks import selected_orders
@@ -83,8 +84,11 @@ class HookHandler:
             results = await self._risk.assess(
                 patient_bundle(resources), findings.observations, service.calculators
             )
-            return patient_view_cards(request.patient_id, findings, results, resources)
-        return await self._order_drafts(service, request, resources, findings)
+            drafts = patient_view_cards(request.patient_id, findings, results, resources)
+        else:
+            drafts = await self._order_drafts(service, request, resources, findings)
+        record_cards_in_study_traces(request.hook, drafts, findings.observations)
+        return drafts
 
     async def _order_drafts(
         self,
