@@ -34,6 +34,11 @@ class SuiteSettings(BaseSettings):
     triton_grpc_port: int = ports.TRITON_GRPC
     triton_metrics_port: int = ports.TRITON_METRICS
 
+    @property
+    def log_dir(self) -> Path:
+        """One log file per process: Triton's and each service's output."""
+        return self.data_dir.resolve() / "log"
+
     def grpc_port(self, service: str) -> int:
         return int(getattr(self, f"{service}_grpc_port"))
 

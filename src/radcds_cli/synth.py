@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from pathlib import Path
 from typing import Annotated
@@ -26,6 +27,13 @@ def synth(
     compression: Annotated[
         str, typer.Option(help="Transfer syntax: none, rle or jpeg2000 (both lossless).")
     ] = "none",
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            help="ISO 8601 moment the records are current at (UTC unless it has a zone); "
+            "studies and records are dated in the hours before it. Default: now."
+        ),
+    ] = None,
 ) -> None:
     """Generate synthetic head and chest CT studies with known ground truth and FHIR records."""
     # Imported here: the record libraries take seconds to load, and every radcds command
@@ -37,6 +45,7 @@ def synth(
     try:
         shares = parse_mix(mix)
         size = SeriesSize(matrix=matrix, slices=slices)
+        moment = dt.datetime.fromisoformat(as_of) if as_of else None
     except ValueError as error:
         raise typer.BadParameter(str(error)) from error
     columns = (*Progress.get_default_columns()[:1], BarColumn(), MofNCompleteColumn())
@@ -50,6 +59,7 @@ def synth(
             size=size,
             compression=compression,  # type: ignore[arg-type]
             on_slice=lambda _index: progress.advance(task),
+            as_of=moment,
         )
     _summarise(Counter(t["finding"] for t in truths), out)
 

@@ -2,34 +2,18 @@
 nodule) from C-STORE to report PDFs and CDS Hooks cards, and stops cleanly."""
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
-from radcds_kit.ports import free_port
 
 pytestmark = pytest.mark.e2e
 
-PORTS = (
-    *(f"RADCDS_{s}_GRPC_PORT" for s in ("GATEWAY", "INGESTION", "INFERENCE", "RISK", "REPORT")),
-    "RADCDS_GATEWAY_HTTP_PORT",
-    "RADCDS_INGESTION_DIMSE_PORT",
-    "RADCDS_INGESTION_DICOMWEB_PORT",
-    "RADCDS_TRITON_HTTP_PORT",
-    "RADCDS_TRITON_GRPC_PORT",
-    "RADCDS_TRITON_METRICS_PORT",
-)
+# demo_run (tests/conftest.py): one `radcds demo` run, shared with tests/security.
 
 
-def test_demo_runs_to_the_end(tmp_path: Path, redis_url: str) -> None:
-    env = {**os.environ, "RADCDS_REDIS_URL": redis_url, "RADCDS_INGESTION_MIN_FREE_BYTES": "0"}
-    env.update({variable: str(free_port()) for variable in PORTS})
-    out = tmp_path / "demo"
-    command = [sys.executable, "-m", "radcds_cli", "demo", "--patients", "2", "--seed", "1",
-               "--out", str(out), "--timeout", "180"]  # fmt: skip
-    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=290)
+def test_demo_runs_to_the_end(demo_run: Any) -> None:
+    result, out = demo_run, demo_run.out
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
 
     assert "trained on synthetic data" in result.stdout
@@ -44,3 +28,13 @@ def test_demo_runs_to_the_end(tmp_path: Path, redis_url: str) -> None:
     printed = result.stdout + result.stderr
     for truth in (out / "cohort").glob("patient-*/truth.json"):
         assert json.loads(truth.read_text())["mrn"] not in printed
+
+
+def test_demo_keeps_the_services_logs_off_the_terminal(demo_run: Any) -> None:
+    """Triton's and each service's output goes to its own file; the demo says where."""
+    names = {p.name for p in demo_run.log_files}
+    assert {"triton.log", "gateway.log", "ingestion.log", "inference.log"} <= names
+    log_dir = demo_run.log_files[0].parent
+    assert str(log_dir) in demo_run.stdout.replace("\n", "")
+    assert '"service": "ingestion"' not in demo_run.stdout + demo_run.stderr
+    assert '"service": "ingestion"' in (log_dir / "ingestion.log").read_text()

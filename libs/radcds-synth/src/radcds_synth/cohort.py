@@ -1,7 +1,10 @@
 """Plan and generate synthetic patients: a study, its ground truth and the FHIR record.
 
-Everything about patient `index` of a cohort comes from `(seed, index)` alone, so patients
-can be generated in any order, or one at a time, with the same bytes.
+Everything about patient `index` of a cohort comes from `(seed, index, as_of)` alone, so
+patients can be generated in any order, or one at a time, with the same bytes. `as_of` is the
+moment the cohort is "now": every study and record entry is dated in the hours before it, so
+the look-back windows of the risk calculators (24 h for GCS, 7 days for INR, 30 days for eGFR)
+find them when the cohort is used at once.
 """
 
 from __future__ import annotations
@@ -30,7 +33,9 @@ from radcds_synth.truth import write_truth
 
 Finding = Literal["ich", "nodule", "normal"]
 FINDINGS: tuple[Finding, ...] = ("ich", "nodule", "normal")
-_FIRST_STUDY_DAY = dt.date(2026, 1, 5)
+# Studies were performed less than this many hours before `as_of`: well inside the shortest
+# look-back in services/risk (GCS, 24 h), with room for a demo or a test run in between.
+_STUDY_HOURS_BEFORE = 6
 # Planted volume ranges (mL): small to large spontaneous bleeds; posterior fossa ones smaller.
 _ICH_VOLUME_ML = {
     "intraparenchymal": (4.0, 60.0),
@@ -88,25 +93,47 @@ def assign_findings(patients: int, mix: dict[Finding, float], seed: int) -> list
     return [findings[i] for i in order]
 
 
-def plan_patient(seed: int, index: int, finding: Finding) -> PatientPlan:
+def plan_patient(
+    seed: int, index: int, finding: Finding, *, as_of: dt.datetime | None = None
+) -> PatientPlan:
+    """The patient's plan; `as_of` (default: now) is the moment the record is current at."""
     rng = np.random.default_rng([seed, index, 0])
     kind: StudyKind = "head" if finding == "ich" else "chest"
     if finding == "normal":
         kind = "head" if rng.random() < 0.5 else "chest"
-    day = _FIRST_STUDY_DAY + dt.timedelta(days=int(rng.integers(0, 300)))
-    clock = dt.time(int(rng.integers(7, 23)), int(rng.integers(0, 60)), int(rng.integers(0, 60)))
+    study_datetime = _study_time(rng, utc_naive(as_of or dt.datetime.now(dt.UTC)))
     return PatientPlan(
         seed=seed,
         index=index,
         finding=finding,
         study_kind=kind,
         record=plan_record(rng, finding, kind),
-        study_datetime=dt.datetime.combine(day, clock),
+        study_datetime=study_datetime,
         mrn=f"{int(rng.integers(1000, 10000))}{index:06d}",
         accession=f"A{int(rng.integers(10**5, 10**6))}{index:06d}",
         haemorrhage=_haemorrhage(rng) if finding == "ich" else None,
         nodules=_nodules(rng) if finding == "nodule" else (),
     )
+
+
+def utc_naive(moment: dt.datetime) -> dt.datetime:
+    """`moment` in UTC without a zone, whole seconds: how study times are kept (the DICOM tags
+    carry no zone; the FHIR record writes them with Z). A naive `moment` is taken as UTC."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+    return moment.replace(microsecond=0)
+
+
+def _study_time(rng: np.random.Generator, as_of: dt.datetime) -> dt.datetime:
+    # Four draws, as when studies had fixed 2026 dates, so that a seed still plans the same
+    # patients (record, MRN, findings) as it did then.
+    rng.integers(0, 300)
+    before = dt.timedelta(
+        hours=int(rng.integers(7, 23)) % _STUDY_HOURS_BEFORE,
+        minutes=int(rng.integers(0, 60)),
+        seconds=int(rng.integers(0, 60)),
+    )
+    return as_of - before
 
 
 def generate_patient(
@@ -189,12 +216,16 @@ def generate_cohort(
     size: SeriesSize = TINY,
     compression: Compression = "none",
     on_slice: Callable[[int], None] | None = None,
+    as_of: dt.datetime | None = None,
 ) -> list[dict[str, Any]]:
-    """Generate `patients` patients under `out` and a cohort.json index; return their truths."""
+    """Generate `patients` patients under `out` and a cohort.json index; return their truths.
+
+    All of them are dated before one `as_of` (default: now)."""
     out.mkdir(parents=True, exist_ok=True)
+    now = utc_naive(as_of or dt.datetime.now(dt.UTC))
     truths = []
     for index, finding in enumerate(assign_findings(patients, mix, seed)):
-        plan = plan_patient(seed, index, finding)
+        plan = plan_patient(seed, index, finding, as_of=now)
         truths.append(
             generate_patient(out, plan, size=size, compression=compression, on_slice=on_slice)
         )
@@ -202,6 +233,6 @@ def generate_cohort(
         {"directory": f"patient-{t['patient_index'] + 1:04d}", "finding": t["finding"]}
         for t in truths
     ]
-    cohort = {"seed": seed, "patients": index_entries, "mix": mix}
+    cohort = {"seed": seed, "as_of": now.isoformat() + "Z", "patients": index_entries, "mix": mix}
     (out / "cohort.json").write_text(json.dumps(cohort, indent=2, sort_keys=True) + "\n")
     return truths

@@ -67,7 +67,9 @@ def build_record(
         seed=seed,
         sex=plan.sex,
         age_range=plan.age_range,
-        reference_date=study_datetime.date(),
+        # carebundle dates its visit, vitals and labs at 09:00Z on the reference date; the day
+        # before the study keeps all of them before the study and inside risk's look-backs.
+        reference_date=(study_datetime - dt.timedelta(days=1)).date(),
     )
     bundle: dict[str, Any] = json.loads(carebundle.to_json(generated))
     patient_entry = _entry_of(bundle, "Patient")
