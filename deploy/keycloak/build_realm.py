@@ -130,6 +130,11 @@ def smart_scopes() -> list[Json]:
     resource_scopes = PATIENT_SCOPES + USER_SCOPES + SYSTEM_SCOPES
     return [
         *(client_scope(name, in_token=True) for name in resource_scopes),
+        # SMART App Launch 2.x: `launch` for an EHR launch, `launch/patient` for a standalone
+        # one. Keycloak cannot resolve a `launch` id to its context: the gateway does (its
+        # README). Both put the patient the site has assigned to the user (the `patient`
+        # attribute) in the token, and the gateway refuses a launch for any other patient.
+        user_attribute_scope("launch", "patient"),
         user_attribute_scope("launch/patient", "patient"),
         user_attribute_scope("fhirUser", "fhirUser"),
     ]
@@ -191,7 +196,7 @@ def ehr_backend_client() -> Json:
 
 
 def physician_app_client() -> Json:
-    optional = ["launch/patient", "offline_access", *PATIENT_SCOPES, *USER_SCOPES]
+    optional = ["launch", "launch/patient", "offline_access", *PATIENT_SCOPES, *USER_SCOPES]
     rep = client("radcds-web", "radcds physician web app", ["profile", "fhirUser"], optional)
     rep |= {
         "publicClient": True,

@@ -56,6 +56,25 @@ def keycloak_admin(keycloak_url: str) -> KeycloakAdmin:
                          realm_name=REALM, user_realm_name="master")  # fmt: skip
 
 
+def ingestion_process(common: dict[str, str], gateway: str, grpc_port: int) -> ServiceProcess:
+    """Ingestion holds the CT series and SEGs the viewer's key images are cut from."""
+    return ServiceProcess("ingestion", {
+        **common, "RADCDS_GATEWAY_GRPC_ADDRESS": gateway,
+        "RADCDS_INGESTION_DIMSE_PORT": str(free_port()),
+        "RADCDS_INGESTION_DICOMWEB_PORT": str(free_port()),
+        "RADCDS_INGESTION_MIN_FREE_BYTES": str(64 * 1024 * 1024)}, grpc_port)  # fmt: skip
+
+
+def serving_or_exited(service: ServiceProcess) -> bool:
+    """False when the process exited before serving: on this shared machine another test
+    may take a port between free_port() and the bind, as with Keycloak above."""
+    try:
+        service.wait_serving(timeout_s=180)
+    except RuntimeError:
+        return False
+    return True
+
+
 @pytest.fixture(scope="module")
 def suite(
     tmp_path_factory: pytest.TempPathFactory, redis_url: str, keycloak_url: str,
@@ -68,19 +87,26 @@ def suite(
     gateway = ServiceProcess("gateway", {**common, "RADCDS_GATEWAY_HTTP_PORT": str(http_port),
                                          "RADCDS_KEYCLOAK_URL": keycloak_url})  # fmt: skip
     risk = ServiceProcess("risk", common)
-    report = ServiceProcess("report", {**common, "RADCDS_GATEWAY_GRPC_ADDRESS": gateway.address,
-                                       "RADCDS_RISK_GRPC_ADDRESS": risk.address})  # fmt: skip
+    ingestion = ingestion_process(common, gateway.address, free_port())
+    report = ServiceProcess("report", {
+        **common, "RADCDS_GATEWAY_GRPC_ADDRESS": gateway.address,
+        "RADCDS_RISK_GRPC_ADDRESS": risk.address,
+        "RADCDS_INGESTION_GRPC_ADDRESS": ingestion.address})  # fmt: skip
     started = []
     try:
-        for service in (gateway, risk, report):
+        for service in (gateway, risk, ingestion, report):
             started.append(service.start())
-        for service in started:
-            service.wait_serving(timeout_s=60)
+        for service in started[:2]:
+            service.wait_serving(timeout_s=180)
+        if not serving_or_exited(ingestion):
+            started[2] = ingestion = ingestion_process(common, gateway.address, ingestion.grpc_port)
+            ingestion.start().wait_serving(timeout_s=180)
+        report.wait_serving(timeout_s=180)
         fhir_url = f"http://127.0.0.1:{http_port}/fhir"
         with serve_web(keycloak_admin, keycloak_url, fhir_url, report.address, redis_url,
                        data) as (web_url, feedback):  # fmt: skip
             suite = WebSuite(web_url, fhir_url, gateway.address, report.address, redis_url,
-                             feedback)  # fmt: skip
+                             feedback, ingestion.address)  # fmt: skip
             suite.run(lambda store, _: seed_people(store))
             yield suite
     finally:

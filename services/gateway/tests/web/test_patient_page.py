@@ -1,13 +1,17 @@
 """The physician follows a CDS card's smart link through the SMART EHR launch (real
 Keycloak login form) to the patient page, in Debian's Chromium."""
 
+import re
 from pathlib import Path
+from urllib.parse import urlencode
 
+import httpx
 import pytest
+from keycloak import KeycloakOpenID
 from playwright.sync_api import Page, expect
 from web_browser import ehr_launch, log_in, shoot, visited_urls
 from web_seed import seed_ich_study
-from web_suite import PHYSICIAN, WebSuite
+from web_suite import PHYSICIAN, REALM, WebSuite
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
 
@@ -100,11 +104,47 @@ def test_a_patient_launch_cannot_reach_another_patients_page(
     suite: WebSuite, page: Page, artifacts: Path
 ) -> None:
     # dr.physician's launches carry patient demo-patient-1; this card is about patient 2.
-    launch_for(page, suite, "demo-patient-2", 8.0)
+    other = launch_for(page, suite, "demo-patient-2", 8.0)
     expect(page.get_by_role("alert")).to_contain_text("outside your sign-in")
     expect(page.locator("body")).not_to_contain_text("Bea")
     shoot(page, artifacts, "other-patient-refused")
-    other = suite.run(lambda store, report: seed_ich_study(store, report, "demo-patient-2", 9.0))
+    assert "radcds_session" not in {c["name"] for c in page.context.cookies()}
+    # Signed in for patient 1 (Keycloak's own session: no second login form), patient 2's
+    # report, key image and the worklist stay shut.
+    own = suite.run(lambda store, report: seed_ich_study(store, report, "demo-patient-1", 8.5))
+    ehr_launch(page, suite, suite.card_link("demo-patient-1", [own["finding"]]))
+    page.wait_for_url("**/app/patient")
     other_id = other["report"].removeprefix("DiagnosticReport/")
+    other_finding = other["finding"].removeprefix("Observation/")
     assert page.request.get(f"{suite.web_url}/app/reports/{other_id}/html").status == 403
+    image = f"{suite.web_url}/app/reports/{other_id}/findings/{other_finding}/key-image"
+    assert page.request.get(image).status == 403
     assert page.request.get(f"{suite.web_url}/app/worklist").status == 403
+
+
+def test_an_ehr_registered_launch_selects_the_patient_and_study(
+    suite: WebSuite, page: Page, keycloak_url: str
+) -> None:
+    """The EHR's own launch: it registers the context with its client-credentials token,
+    then launches with the `launch` id it got; no patient id in the launch URL."""
+    seeded = suite.run(lambda store, report: seed_ich_study(store, report, "demo-patient-1", 6.5))
+    ehr = KeycloakOpenID(server_url=keycloak_url, realm_name=REALM, client_id="radcds-ehr",
+                         client_secret_key="dev-only-radcds-ehr-secret")  # fmt: skip
+    token = ehr.token(grant_type="client_credentials")["access_token"]
+    register = f"{suite.web_url}/app/launch-contexts"
+    context = {"patient": "demo-patient-1", "fhirContext": [seeded["study"]]}
+    assert httpx.post(register, json=context).status_code == 401
+    answer = httpx.post(register, json=context, headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 201
+    urls = visited_urls(page)
+    query = urlencode({"iss": suite.fhir_url, "launch": answer.json()["launch"]})
+    page.goto(f"{suite.web_url}/app/launch?{query}")
+    log_in(page, PHYSICIAN)
+    page.wait_for_url("**/app/patient")
+    finding = page.locator("li.finding", has_text="6.5 mL")
+    expect(finding).to_have_class(re.compile(r"\bcurrent\b"))
+    expect(page.locator("#feedback")).to_have_count(0)  # no CDS card to give feedback on
+    assert not [u for u in urls if "demo-patient" in u]
+    # An unknown launch id is refused.
+    page.goto(f"{suite.web_url}/app/launch?" + urlencode({"iss": suite.fhir_url, "launch": "x"}))
+    expect(page.get_by_role("alert")).to_contain_text("expired or is not known")

@@ -53,6 +53,7 @@ class WebSuite:
     report_grpc: str
     redis_url: str
     feedback: FeedbackStore
+    ingestion_grpc: str
 
     def run(self, work: Callable[[FhirStoreClient, Any], Awaitable[T]]) -> T:
         """Runs `work(store, report_stub)` on fresh channels in a fresh event loop."""
@@ -68,9 +69,10 @@ class WebSuite:
         return run_async(main)
 
     def card_link(
-        self, patient_id: str, subjects: list[str], kind: str = "smart"
+        self, patient_id: str, subjects: list[str], kind: str = "smart", app_url: str = ""
     ) -> dict[str, Any]:
-        """Keeps a card as the CDS service does and returns its link of that type."""
+        """Keeps a card as the CDS service does and returns its link of that type; its
+        appContext handle is the SMART `launch` id."""
         draft = CardDraft(
             summary="Intracranial haemorrhage suspected by AI", indicator="critical",
             detail="", model=ModelVersion("ich_detector", "1.0.0", "models/ich_detector"),
@@ -85,7 +87,7 @@ class WebSuite:
                 await redis.aclose()
 
         handles = run_async(keep)
-        card = draft.render(f"{self.web_url}/app", handles[draft.uuid])
+        card = draft.render(f"{app_url or self.web_url}/app", handles[draft.uuid])
         return dict(next(link for link in card["links"] if link["type"] == kind))
 
 
@@ -148,7 +150,7 @@ def serve_web(
     allow_redirect(admin, f"{server.base_url}/app/callback")
     settings = WebSettings(
         web_authorization_server=f"{keycloak_url}/realms/{REALM}",
-        web_fhir_base_url=fhir_url, web_worklist_poll_s=0.5,
+        web_fhir_base_url=fhir_url, web_worklist_poll_s=0.5, redis_url=redis_url,
     )  # fmt: skip
     feedback = FeedbackStore(create_engine(f"sqlite:///{state_dir / 'feedback.sqlite'}"))
     server.start(web_app(settings, keycloak_url, report_grpc, redis_url, feedback))

@@ -5,11 +5,12 @@ from typing import Any, Protocol
 
 import httpx
 from fastapi import Request
+from redis.asyncio import Redis
 
 from radcds_gateway.cds.feedback import Feedback
 from radcds_gateway.cds.feedback_store import CardFacts
 from radcds_gateway.web.report_client import ReportClient
-from radcds_gateway.web.sessions import ExpiringStore, PendingLogin, WebSession
+from radcds_gateway.web.sessions import LaunchRegistry, SessionStore
 from radcds_gateway.web.settings import WebSettings
 
 
@@ -36,13 +37,17 @@ class WebComponents:
     reports: ReportClient
     contexts: ContextResolver
     feedback: FeedbackRecorder | None
-    logins: ExpiringStore[PendingLogin] = field(init=False)
-    sessions: ExpiringStore[WebSession] = field(init=False)
+    redis: "Redis"
+    sessions: SessionStore = field(init=False)
+    launches: LaunchRegistry = field(init=False)
     _discovery: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
-        self.logins = ExpiringStore(self.settings.web_login_ttl_s)
-        self.sessions = ExpiringStore(self.settings.web_session_ttl_s)
+        settings = self.settings
+        self.sessions = SessionStore(
+            self.redis, settings.web_login_ttl_s, settings.web_session_ttl_s
+        )
+        self.launches = LaunchRegistry(self.redis, settings.web_login_ttl_s)
 
     def public_base(self, request: Request) -> str:
         return self.settings.web_public_base_url or str(request.base_url).rstrip("/")
@@ -62,3 +67,4 @@ class WebComponents:
     async def aclose(self) -> None:
         await self.reports.close()
         await self.http.aclose()
+        await self.redis.aclose()

@@ -34,6 +34,8 @@ async def record_feedback(
 ) -> None:
     if web.feedback is None:
         raise PageError(503, "Feedback cannot be recorded here.")
+    if not context.card:
+        raise PageError(400, "Feedback is recorded on the CDS card that opened this page.")
     item = _feedback(agree, reason, comment, context.card)
     facts = await web.contexts.card_facts(context.card)
     card = CardFacts(str(facts["model"]), str(facts["version"])) if facts else UNKNOWN

@@ -3,26 +3,28 @@ sign and amend, and the report's documents. Routes stay thin; views build the co
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse, Response, StreamingResponse
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 
 from radcds_gateway.cds.card_parts import OVERRIDE_REASONS
 from radcds_gateway.web.errors import LoginRequired, PageError
 from radcds_gateway.web.feedback import record_feedback
 from radcds_gateway.web.fhir_reader import FhirReader
+from radcds_gateway.web.key_images import MAX_OFFSET, WINDOWS, key_image
 from radcds_gateway.web.model_view import model_page
 from radcds_gateway.web.patient_view import page_patient, patient_page
 from radcds_gateway.web.rendering import render
 from radcds_gateway.web.sessions import WebSession
-from radcds_gateway.web.smart import SESSION_COOKIE, Web
+from radcds_gateway.web.smart import SESSION_COOKIE, Web, app_verifier, refresher
 from radcds_gateway.web.study_view import report_document, study_page
 from radcds_gateway.web.worklist import require_worklist_access, worklist_events, worklist_rows
 
 router = APIRouter(prefix="/app", include_in_schema=False)
 
 
-def current_session(request: Request, web: Web) -> WebSession:
-    session = web.sessions.get(request.cookies.get(SESSION_COOKIE, ""))
+async def current_session(request: Request, web: Web) -> WebSession:
+    cookie = request.cookies.get(SESSION_COOKIE, "")
+    session = await web.sessions.get_session(cookie, app_verifier(request), refresher(web))
     if session is None:
         raise LoginRequired()
     return session
@@ -49,7 +51,7 @@ async def patient(request: Request, session: Session, reader: Reader) -> Respons
     page = await patient_page(reader, session)
     recorded = request.query_params.get("feedback") == "recorded"
     return render(request, "patient.html", session, page=page, reasons=OVERRIDE_REASONS,
-                  feedback_recorded=recorded)  # fmt: skip
+                  feedback_recorded=recorded, windows=WINDOWS)  # fmt: skip
 
 
 @router.post("/feedback")
@@ -77,6 +79,19 @@ async def document(
     policy = "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'"
     headers = {"Content-Security-Policy": policy, "Cache-Control": "no-store"}
     return Response(data, media_type=content_type, headers=headers)
+
+
+@router.get("/reports/{report_id}/findings/{observation_id}/key-image")
+async def finding_key_image(
+    web: Web, session: Session, reader: Reader, report_id: str, observation_id: str,
+    offset: Annotated[int, Query(ge=-MAX_OFFSET, le=MAX_OFFSET)] = 0,
+    window: Annotated[str, Query(max_length=32)] = "",
+) -> Response:  # fmt: skip
+    """The viewer's slice: report and Observation ids in the path, nothing about the
+    patient; the browser may keep it, no shared cache may."""
+    image = await key_image(web, reader, session, report_id, observation_id, offset, window)
+    headers = {"Cache-Control": "private, max-age=300", "Vary": "Cookie"}
+    return JSONResponse(image, headers=headers)
 
 
 @router.get("/worklist")

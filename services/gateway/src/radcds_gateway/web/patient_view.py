@@ -30,6 +30,10 @@ class Finding:
     model: Model | None
     key_image_uids: list[str]
     in_context: bool
+    # The report listing this finding among its results: the key image viewer's source.
+    report_id: str | None = None
+    # The risk scores computed from this finding, for the card's headline.
+    risks: list["Risk"] = field(default_factory=list)
 
 
 @dataclass
@@ -40,6 +44,7 @@ class Risk:
     qualitative: str
     basis: list[str]
     notes: list[str]
+    basis_refs: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -136,6 +141,7 @@ async def _basis(reader: FhirReader, assessment: Resource, cache: dict[str, str]
 
 
 def _risk(assessment: Resource, basis: list[str]) -> Risk:
+    refs = frozenset(str(b.get("reference", "")) for b in assessment.get("basis", []))
     prediction = (assessment.get("prediction") or [{}])[0]
     probability = prediction.get("probabilityDecimal")
     method = assessment.get("method") or {}
@@ -146,6 +152,7 @@ def _risk(assessment: Resource, basis: list[str]) -> Risk:
         qualitative=t.concept_text(prediction.get("qualitativeRisk")),
         basis=basis,
         notes=[str(n.get("text", "")) for n in assessment.get("note", [])],
+        basis_refs=refs,
     )
 
 
@@ -163,7 +170,19 @@ async def patient_page(reader: FhirReader, session: WebSession) -> PatientPage:
     assessments = await reader.search("RiskAssessment", subject)
     risks = [_risk(r, await _basis(reader, r, inputs)) for r in assessments]
     reports = await reader.search("DiagnosticReport", subject)
+    _link(findings, risks, reports)
     return PatientPage(t.human_name(record), findings, risks, [_report_row(r) for r in reports])
+
+
+def _link(findings: list[Finding], risks: list[Risk], reports: list[Resource]) -> None:
+    """Each finding's newest report (its key images) and the risks computed from it."""
+    reports = sorted(reports, key=lambda r: str(r.get("issued", "")))
+    for finding in findings:
+        reference = f"Observation/{finding.id}"
+        for report in reports:
+            if reference in {r.get("reference") for r in report.get("result", [])}:
+                finding.report_id = str(report["id"])
+        finding.risks = [r for r in risks if reference in r.basis_refs]
 
 
 def _report_row(report: Resource) -> dict[str, Any]:

@@ -18,6 +18,12 @@ _STATUS = {
     grpc.StatusCode.INVALID_ARGUMENT: (400, "The report service refused the request."),
 }
 
+_KEY_IMAGE_STATUS = {
+    **_STATUS,
+    grpc.StatusCode.NOT_FOUND: (404, "There is no key image for this finding."),
+    grpc.StatusCode.UNIMPLEMENTED: (404, "This report service does not serve key images."),
+}
+
 
 @dataclass(frozen=True)
 class ReportDocuments:
@@ -47,11 +53,13 @@ class ReportClient:
             self._channel = grpc.aio.insecure_channel(self._address)
         return report_pb2_grpc.ReportServiceStub(self._channel)
 
-    async def _call(self, method: str, request: Any) -> Any:
+    async def _call(
+        self, method: str, request: Any, statuses: dict[grpc.StatusCode, tuple[int, str]] = _STATUS
+    ) -> Any:
         try:
             return await getattr(self._stub(), method)(request, timeout=self._timeout_s)
         except grpc.aio.AioRpcError as error:
-            status, message = _STATUS.get(error.code(), (502, "The report service failed."))
+            status, message = statuses.get(error.code(), (502, "The report service failed."))
             raise PageError(status, message) from None
 
     async def get(self, report_id: str) -> ReportDocuments:
@@ -72,6 +80,18 @@ class ReportClient:
             conclusion=conclusion, reason=reason, if_match_version_id=version,
         )  # fmt: skip
         return _documents((await self._call("AmendReport", request)).report)
+
+    async def key_image(
+        self, report_id: str, observation_id: str, offset: int, window: str
+    ) -> report_pb2.GetKeyImageResponse:
+        request = report_pb2.GetKeyImageRequest(
+            diagnostic_report_id=report_id, observation_id=observation_id,
+            slice_offset=offset, window=window,
+        )  # fmt: skip
+        response: report_pb2.GetKeyImageResponse = await self._call(
+            "GetKeyImage", request, _KEY_IMAGE_STATUS
+        )
+        return response
 
     async def close(self) -> None:
         if self._channel is not None:

@@ -21,6 +21,9 @@ class WebSettings(RadcdsSettings):
     web_session_ttl_s: int = 8 * 3600
     # How often an open worklist's server-sent event stream looks for new results.
     web_worklist_poll_s: float = 2.0
+    # Sessions and logins under way, shared by every gateway replica (the same Redis as
+    # CDS Hooks: RADCDS_REDIS_URL).
+    redis_url: str = "redis://127.0.0.1:6379/0"
     # gRPC deadline for calls to the report service.
     web_report_timeout_s: float = 10.0
 
