@@ -5,6 +5,7 @@ The spool is the source of truth; the index can be rebuilt from it
 """
 
 import hashlib
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -76,6 +77,9 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+TRACEPARENTS_KEPT = 1024
+
+
 class InstanceIndex:
     """Instances and studies in SQL, safe to call from several threads."""
 
@@ -84,6 +88,9 @@ class InstanceIndex:
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._insert = postgresql.insert if self.engine.dialect.name != "sqlite" else sqlite.insert
+        # A study's traceparent never changes once stored: every received instance asks
+        # for it, so the recent studies' are kept rather than read per instance.
+        self._traceparents: OrderedDict[str, str] = OrderedDict()
 
     def open(self) -> None:
         metadata.create_all(self.engine)
@@ -158,13 +165,22 @@ class InstanceIndex:
 
     def traceparent(self, study_instance_uid: str) -> str:
         """The study's trace context, "" for an unknown study or one without a trace."""
+        if (known := self._traceparents.get(study_instance_uid)) is not None:
+            return known
         with self.engine.connect() as connection:
-            stored = connection.scalar(
-                select(studies.c.traceparent).where(
-                    studies.c.study_instance_uid == study_instance_uid
+            stored = str(
+                connection.scalar(
+                    select(studies.c.traceparent).where(
+                        studies.c.study_instance_uid == study_instance_uid
+                    )
                 )
+                or ""
             )
-        return str(stored or "")
+        if stored:
+            self._traceparents[study_instance_uid] = stored
+            while len(self._traceparents) > TRACEPARENTS_KEPT:
+                self._traceparents.popitem(last=False)
+        return stored
 
     def study_rows(self, limit: int, offset: int) -> Sequence[RowMapping]:
         with self.engine.connect() as connection:
