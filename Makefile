@@ -14,6 +14,13 @@ demo: bootstrap  ## the main job end to end: radcds demo (synthetic cohort to ca
 up: bootstrap  ## the suite alone, until Ctrl-C
 	$(UV) radcds up
 
+.PHONY: bench bench-quick
+bench: bootstrap  ## every benchmark, one table of figures and ratios (docs/performance.md)
+	$(UV) python bench/run_all.py $(BENCH_ARGS)
+
+bench-quick: bootstrap  ## the same at small sizes and few repeats: a smoke run
+	$(UV) python bench/run_all.py --quick $(BENCH_ARGS)
+
 proto:  ## regenerate libs/radcds-proto from protos/
 	./scripts/gen-proto.sh
 

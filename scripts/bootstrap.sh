@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 
 debian_packages=(
   redis-server postgresql dcmtk orthanc orthanc-dicomweb dicom3tools poppler-utils chromium
+  wrk
 )
 
 missing=()

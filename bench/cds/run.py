@@ -32,6 +32,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 from ehr import Es384Signer, serve_jwks
 from scenario import PATIENT, full_prefetch
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from harness.result import Aim, BenchResult, Figure, write_result
+
 HERE = Path(__file__).parent
 SERVICE = "/cds-services/radcds-imaging-findings"
 SERVERS = (("bare", "bare FastAPI, fixed card"), ("cds", "radcds patient-view, full prefetch"))
@@ -189,12 +192,45 @@ def main() -> None:
         default="wrk",
         help="load generator (httpx when wrk is not installed)",
     )
+    parser.add_argument("--json", type=Path, help="write the result here (harness format)")
     args = parser.parse_args()
     signer = Es384Signer()
     jwks_url, stop_jwks = serve_jwks(signer)
     with tempfile.TemporaryDirectory(prefix="bench-cds-") as tmp:
-        print_table(run_servers(Path(tmp), signer, jwks_url, args))
+        results = run_servers(Path(tmp), signer, jwks_url, args)
+        print_table(results)
     stop_jwks()
+    parameters = {k: v for k, v in vars(args).items() if k != "json"}
+    write_result(args.json, BenchResult("cds", result_figures(results, args), parameters, results))
+
+
+def result_figures(results: dict[str, dict[str, float]], args: argparse.Namespace) -> list[Figure]:
+    """The issue's aims: p95 under 50 ms at 50 clients, and never beyond the spec's 500 ms."""
+    bare, cds = results["bare FastAPI, fixed card"], results["radcds patient-view, full prefetch"]
+    load = f"{args.concurrency} clients, {args.seconds:g} s"
+    reference = "bare FastAPI, fixed card"
+    return [
+        Figure.against(
+            f"patient-view p95, {load}",
+            cds["p95"],
+            "ms",
+            bare["p95"],
+            reference,
+            Aim("value", "<", 50),
+        ),
+        Figure.against(
+            f"patient-view max, {load}",
+            cds["max"],
+            "ms",
+            bare["max"],
+            reference,
+            Aim("value", "<=", 500),
+        ),
+        Figure.against(
+            f"patient-view throughput, {load}", cds["rps"], "req/s", bare["rps"], reference
+        ),
+        Figure(f"info cards (450 ms budget ran out), of {cds['n']:.0f}", cds["degraded"], "calls"),
+    ]
 
 
 def run_servers(

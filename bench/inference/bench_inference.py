@@ -38,6 +38,9 @@ sys.path.insert(0, str(REPO / "services" / "inference" / "tests"))
 from inference_fakes import PeerServers  # noqa: E402
 from inference_support import load_into, make_study, submit, wait_job  # noqa: E402
 
+sys.path.insert(0, str(REPO / "bench"))
+from harness.result import Aim, BenchResult, Figure, write_result  # noqa: E402
+
 MODEL = "ich_detector"
 
 
@@ -122,6 +125,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--studies", type=int, default=16)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--json", type=Path, help="write the result here (harness format)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-inference-"))
     studies = [
@@ -164,6 +168,52 @@ def main() -> None:
         peers.stop()
         subprocess.run(stop_triton, check=False)
     report(len(studies), args.workers, rate, latencies, bare_rate, bare_lat, batched_rate)
+    parameters = {"studies": len(studies), "workers": args.workers, "model": MODEL}
+    raw = {
+        "service_latencies_s": latencies,
+        "bare_latencies_s": bare_lat,
+        "service_rate": rate,
+        "bare_rate": bare_rate,
+        "batched_rate": batched_rate,
+    }
+    figures = result_figures(rate, latencies, bare_rate, bare_lat, batched_rate)
+    write_result(args.json, BenchResult("inference", figures, parameters, raw))
+
+
+def result_figures(
+    rate: float,
+    latencies: list[float],
+    bare_rate: float,
+    bare_lat: list[float],
+    batched_rate: float,
+) -> list[Figure]:
+    """The issue's aim is on latency: service p50 over bare p50 at most 1.15."""
+    service_ms = statistics.median(latencies) * 1000
+    bare_ms = statistics.median(bare_lat) * 1000
+    return [
+        Figure.against(
+            "per-study latency p50 (service: job created to stored)",
+            service_ms,
+            "ms",
+            bare_ms,
+            "bare tritonclient infer",
+            Aim("ratio", "<=", 1.15),
+        ),
+        Figure.against(
+            "throughput, all studies submitted at once",
+            rate,
+            "studies/s",
+            bare_rate,
+            "bare tritonclient, sequential",
+        ),
+        Figure.against(
+            "dynamic batching: 8 concurrent bare clients",
+            batched_rate,
+            "studies/s",
+            bare_rate,
+            "bare tritonclient, sequential",
+        ),
+    ]
 
 
 def report(n, workers, rate, latencies, bare_rate, bare_lat, batched_rate) -> None:

@@ -11,6 +11,7 @@ Each run starts its SCP fresh on empty storage, so no run sees a duplicate.
 import argparse
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -20,6 +21,9 @@ from pydicom import dcmread
 from pydicom.uid import generate_uid
 from radcds_synth import SeriesSize, generate_cohort, parse_mix
 from servers import NODELAY_ENV, orthanc, peak_rss_bytes, radcds_ingestion
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from harness.result import Aim, BenchResult, Figure, write_result
 
 STORESCU = "/usr/bin/storescu"
 
@@ -60,10 +64,11 @@ def measure(server: Callable, files: list[Path], associations: int, repeats: int
     return statistics.median(runs)
 
 
-def throughput_table(files: list[Path], repeats: int) -> None:
+def throughput_table(files: list[Path], repeats: int) -> list[Figure]:
     megabytes = sum(f.stat().st_size for f in files) / 1e6
     print(f"\n{len(files)} instances, {megabytes:.1f} MB, median of {repeats} runs")
     print(f"{'associations':>12} {'server':>8} {'inst/s':>8} {'MB/s':>8} {'radcds/Orthanc':>15}")
+    figures = []
     for associations in (1, 4):
         ours = measure(radcds_ingestion, files, associations, repeats)
         theirs = measure(orthanc, files, associations, repeats)
@@ -71,6 +76,19 @@ def throughput_table(files: list[Path], repeats: int) -> None:
             ratio = f"{theirs / ours:15.2f}" if name == "radcds" else ""
             rate = len(files) / seconds
             print(f"{associations:>12} {name:>8} {rate:8.1f} {megabytes / seconds:8.1f} {ratio}")
+        aim = Aim("ratio", ">=", 1.0) if associations == 1 else None
+        figures.append(
+            Figure.against(
+                f"C-STORE, {associations} association{'s' * (associations > 1)}, "
+                f"{len(files)} x {megabytes / len(files):.2f} MB",
+                len(files) / ours,
+                "inst/s",
+                len(files) / theirs,
+                "Orthanc",
+                aim,
+            )
+        )
+    return figures
 
 
 def copies_of(files: list[Path], out: Path, copies: int) -> list[Path]:
@@ -88,7 +106,7 @@ def copies_of(files: list[Path], out: Path, copies: int) -> list[Path]:
     return written
 
 
-def peak_rss(files: list[Path], target_bytes: int) -> None:
+def peak_rss(files: list[Path], target_bytes: int) -> Figure:
     with tempfile.TemporaryDirectory(dir=Path.cwd() / "var") as work:
         copies = max(1, round(target_bytes / sum(f.stat().st_size for f in files)))
         (Path(work) / "big").mkdir()
@@ -103,6 +121,12 @@ def peak_rss(files: list[Path], target_bytes: int) -> None:
         f"over 4 associations in {seconds:.1f} s: {peak / 2**20:.0f} MiB "
         f"(after start-up: {idle / 2**20:.0f} MiB)"
     )
+    return Figure(
+        f"ingestion peak RSS receiving {gigabytes:.2f} GB",
+        peak / 1e6,
+        "MB",
+        aim=Aim("value", "<", 300),
+    )
 
 
 def main() -> None:
@@ -111,11 +135,14 @@ def main() -> None:
     parser.add_argument("--slices", type=int, default=500)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--rss-bytes", type=int, default=10**9)
+    parser.add_argument("--json", type=Path, help="write the result here (harness format)")
     args = parser.parse_args()
     (Path.cwd() / "var").mkdir(exist_ok=True)
     files = synthetic_study(args.study, args.slices)
-    throughput_table(files, args.repeats)
-    peak_rss(files, args.rss_bytes)
+    figures = throughput_table(files, args.repeats)
+    figures.append(peak_rss(files, args.rss_bytes))
+    parameters = {k: str(v) for k, v in vars(args).items() if k != "json"}
+    write_result(args.json, BenchResult("ingest", figures, parameters))
 
 
 if __name__ == "__main__":

@@ -26,6 +26,9 @@ from radcds_risk import examples as ex
 from radcds_risk.assessor import Assessor
 from radcds_risk.settings import RiskSettings
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from harness.result import Aim, BenchResult, Figure, write_result
+
 NOW = ex.REFERENCE_TIME
 
 
@@ -110,6 +113,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--json", type=Path, help="write the result here (harness format)")
     args = parser.parse_args()
     bundle = typical_bundle()
     assessor = Assessor(RiskSettings())
@@ -152,6 +156,21 @@ def main() -> None:
     print(f"gRPC service process CPU per request (mean): {server_cpu / len(remote_wall):.3f} ms")
     (lp50, lp99), (rp50, rp99) = percentiles(local_wall), percentiles(remote_wall)
     print(f"ratio gRPC / in process, wall clock: p50 {rp50 / lp50:.2f}x, p99 {rp99 / lp99:.2f}x")
+    figures = [
+        Figure("Assess p99, in process, wall clock", lp99, "ms", aim=Aim("value", "<", 5)),
+        # The aim (p99 under 5 ms in process) judged on both clocks: wall clock is what a caller
+        # waits, CPU time is the calculators' own cost, which other load on the machine spares.
+        Figure(
+            "Assess p99, in process, CPU time",
+            percentiles(local_cpu)[1],
+            "ms",
+            aim=Aim("value", "<", 5),
+        ),
+        Figure.against("Assess p50, gRPC to the service", rp50, "ms", lp50, "in process"),
+        Figure("service process CPU per gRPC request (mean)", server_cpu / len(remote_wall), "ms"),
+    ]
+    parameters = {"requests": args.requests, "rounds": args.rounds, "bundle_entries": entries}
+    write_result(args.json, BenchResult("risk", figures, parameters))
 
 
 if __name__ == "__main__":

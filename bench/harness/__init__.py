@@ -1,0 +1,1 @@
+"""`make bench`: runs every benchmark, gathers their results, prints one table."""
