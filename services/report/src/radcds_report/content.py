@@ -15,7 +15,7 @@ PRELIMINARY_BANNER = (
 
 @dataclass(frozen=True)
 class RiskLine:
-    calculator: str
+    calculator: str  # the score's name as readers see it (stored contents keep this key)
     summary: str
     alert_level: str
     citation: str

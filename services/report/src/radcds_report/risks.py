@@ -23,7 +23,17 @@ def _line(result: risk_pb2.CalculatorResult) -> RiskLine:
     if result.status == risk_pb2.RESULT_STATUS_MISSING_INPUT:
         missing = ", ".join(m.name for m in result.missing_inputs)
         summary = f"Not computed: missing {missing}."
-    return RiskLine(result.calculator, summary, level, result.citation)
+    return RiskLine(_title(result), summary, level, result.citation)
+
+
+def _title(result: risk_pb2.CalculatorResult) -> str:
+    """The score's name for readers (the RiskAssessment's method.text, e.g. "ICH score
+    (30-day mortality)"); the calculator's code when nothing was computed."""
+    if result.risk_assessment:
+        method = json.loads(result.risk_assessment).get("method", {})
+        if isinstance(method, dict) and method.get("text"):
+            return str(method["text"])
+    return result.calculator
 
 
 async def assess(
