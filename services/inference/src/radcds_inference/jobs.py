@@ -51,6 +51,8 @@ class Job:
     report_handover: str = "UNSPECIFIED"
     created: float = 0.0
     updated: float = 0.0
+    # The ImagingStudy version ingestion submitted: report orders result sets by it.
+    imaging_study_version: str = ""
 
     def to_fields(self) -> dict[str, str]:
         return {
@@ -58,6 +60,7 @@ class Job:
             "study_instance_uid": self.study_instance_uid,
             "content_digest": self.content_digest,
             "imaging_study": self.imaging_study,
+            "imaging_study_version": self.imaging_study_version,
             "patient": self.patient,
             "state": self.state,
             "attempts": str(self.attempts),
@@ -77,6 +80,7 @@ class Job:
             study_instance_uid=f["study_instance_uid"],
             content_digest=f.get("content_digest", ""),
             imaging_study=f.get("imaging_study", ""),
+            imaging_study_version=f.get("imaging_study_version", ""),
             patient=f.get("patient", ""),
             state=f.get("state", "QUEUED"),
             attempts=int(f.get("attempts", "0")),

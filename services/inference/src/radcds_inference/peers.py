@@ -163,10 +163,13 @@ class Report:
         patient: str,
         findings: list[str],
         result_set_digest: str,
+        imaging_study_version: str = "",
     ) -> str:
         request = report_pb2.ComposeRequest(
             study_instance_uid=study_uid,
-            imaging_study=common_pb2.FhirReference(reference=imaging_study),
+            imaging_study=common_pb2.FhirReference(
+                reference=imaging_study, version_id=imaging_study_version
+            ),
             patient=common_pb2.FhirReference(reference=patient),
             findings=[common_pb2.FhirReference(reference=ref) for ref in findings],
             result_set_digest=result_set_digest,

@@ -51,6 +51,7 @@ class InferenceServicer(inference_pb2_grpc.InferenceServiceServicer):
             study_instance_uid=request.study_instance_uid,
             content_digest=request.content_digest,
             imaging_study=request.imaging_study.reference,
+            imaging_study_version=request.imaging_study.version_id[:64],
             patient=request.patient.reference,
         )
         carrier: dict[str, str] = {}

@@ -226,6 +226,7 @@ class HandoverWorker:
                 job.patient,
                 job.findings,
                 result_set_digest(job),
+                imaging_study_version=job.imaging_study_version,
             )
         except PeerError as error:
             # Stays pending: XAUTOCLAIM brings it back after the hand-over idle time.

@@ -1,8 +1,11 @@
 """Compose: findings and risks into one preliminary DiagnosticReport per study.
 
 Idempotent per study and result set: the report carries the digest of the
-result set it was composed from, and the same digest composes once. A new
-result set makes a new version of the same report, never a second report.
+result set it was composed from, and the same digest composes once. A newer
+result set makes a new version of the same report, never a second report; an
+older one (a retried hand-over of an earlier job) leaves the report as it is, and
+so does any result set once a clinician has signed the report
+(radcds_report.supersession).
 """
 
 import asyncio
@@ -23,6 +26,7 @@ from radcds_report.content import (
 from radcds_report.documents import presented_form
 from radcds_report.findings import read_finding
 from radcds_report.key_images.service import KeyImages
+from radcds_report.ordering import order_of
 from radcds_report.pacs.publications import PublicationQueue
 from radcds_report.record import patient_record
 from radcds_report.resources import (
@@ -35,6 +39,7 @@ from radcds_report.resources import (
 )
 from radcds_report.risks import assess
 from radcds_report.state import ReportState
+from radcds_report.supersession import ResultSet, Supersession
 from radcds_report.vocabulary import (
     KEY_IMAGE_IDENTIFIER_SYSTEM,
     REPORT_IDENTIFIER_SYSTEM,
@@ -56,6 +61,9 @@ class ComposeOrder:
     patient: str
     findings: list[str]
     digest: str
+    # The ImagingStudy version the job was submitted for (ComposeRequest.imaging_study).
+    study_version: str = ""
+    job_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -101,6 +109,7 @@ class Composer:
         self._risk = risk
         self._risk_timeout_s = risk_timeout_s
         self._publications = publications
+        self._supersession = Supersession(store, state)
 
     async def _request_publication(self, study_uid: str, before_write: bool = False) -> None:
         """Stored before answering, so that a composed report always reaches the PACS."""
@@ -112,27 +121,38 @@ class Composer:
     async def compose(self, order: ComposeOrder) -> Composed:
         existing = await current_report(self._store, order.study_uid)
         if existing is not None and result_set_digest(existing) == order.digest:
+            await self._supersession.composed(order.study_uid, order.digest)
             await self._request_publication(order.study_uid)
+            return Composed(existing, duplicate=True)
+        if not order.findings:
+            raise ComposeError("a result set needs at least one finding")
+        findings = [await self._observation(ref) for ref in order.findings]
+        incoming = ResultSet(
+            order.study_uid, order.digest, order.job_id, order_of(order.study_version, findings)
+        )
+        if existing is not None and await self._supersession.keeps_current(
+            existing, result_set_digest(existing) or "", incoming
+        ):
             return Composed(existing, duplicate=True)
         study = await self._store.get("ImagingStudy", _id_of(order.imaging_study, "ImagingStudy"))
         patient_ref = order.patient or study.get("subject", {}).get("reference", "")
-        findings = [
-            await self._store.get("Observation", _id_of(ref, "Observation"))
-            for ref in order.findings
-        ]
-        if not findings:
-            raise ComposeError("a result set needs at least one finding")
         record = await patient_record(self._store, patient_ref)
         assessment = await assess(self._risk, record, findings, self._risk_timeout_s)
         content = await self._content(order.study_uid, study, record, findings, assessment.lines)
         self._state.save_content(order.study_uid, order.digest, content)
+        await self._supersession.record(incoming, "composing")
         bundle = await self._transaction(order, study, patient_ref, content, existing, assessment)
         await self._request_publication(order.study_uid, before_write=True)
         await self._store.transaction(bundle)
         await self._request_publication(order.study_uid)
         stored = await current_report(self._store, order.study_uid)
         assert stored is not None
+        if result_set_digest(stored) == order.digest:
+            await self._supersession.composed(order.study_uid, order.digest)
         return Composed(stored, duplicate=False)
+
+    async def _observation(self, reference: str) -> Resource:
+        return await self._store.get("Observation", _id_of(reference, "Observation"))
 
     async def _content(
         self,

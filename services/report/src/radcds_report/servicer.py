@@ -86,6 +86,8 @@ class ReportServicer(report_pb2_grpc.ReportServiceServicer):
             patient=request.patient.reference,
             findings=[f.reference for f in request.findings],
             digest=request.result_set_digest,
+            study_version=request.imaging_study.version_id,
+            job_id=request.job_id[:128],
         )
         composed = await _answer(context, self._composer.compose(order))
         reference = common_pb2.FhirReference(

@@ -1,12 +1,14 @@
 """What the report service keeps beside the FHIR store: the content each report
-version was rendered from (so that signing re-renders the same words), and the
+version was rendered from (so that signing re-renders the same words), each result set
+Compose saw with its order (so that an older one never replaces a newer one), and the
 outbox of DICOM deliveries to the PACS. SQLite by default, PostgreSQL by URL."""
 
 import asyncio
 import json
 import time
-from dataclasses import asdict
-from typing import Any
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any, Literal
 
 import sqlalchemy as sa
 
@@ -18,6 +20,7 @@ from radcds_report.content import (
     Signature,
 )
 from radcds_report.findings import Finding, Measurement
+from radcds_report.ordering import ResultSetOrder, parse_instant
 
 metadata = sa.MetaData()
 
@@ -28,6 +31,30 @@ contents = sa.Table(
     sa.Column("digest", sa.String(128), primary_key=True),
     sa.Column("content", sa.Text, nullable=False),
 )
+
+# `composing`: stored before the report's transaction; `composed`: it was the current
+# version once; `held`: it arrived after a sign-off and waits for a clinician's review.
+result_sets = sa.Table(
+    "result_set",
+    metadata,
+    sa.Column("study_uid", sa.String(64), primary_key=True),
+    sa.Column("digest", sa.String(128), primary_key=True),
+    sa.Column("job_id", sa.String(128), nullable=False, default=""),
+    sa.Column("study_version", sa.Integer, nullable=True),
+    sa.Column("issued", sa.String(40), nullable=True),
+    sa.Column("outcome", sa.String(16), nullable=False),
+    sa.Column("recorded_at", sa.Float, nullable=False),
+)
+
+Outcome = Literal["composing", "composed", "held"]
+
+
+@dataclass(frozen=True)
+class KnownResultSet:
+    order: ResultSetOrder
+    outcome: str
+    job_id: str
+
 
 deliveries = sa.Table(
     "delivery",
@@ -123,6 +150,37 @@ class ReportState:
                 )
             ).scalar_one_or_none()
         return content_from_json(text) if text else None
+
+    def record_result_set(
+        self, study_uid: str, digest: str, order: ResultSetOrder, outcome: Outcome, job_id: str
+    ) -> None:
+        issued = order.issued.isoformat() if order.issued is not None else None
+        where = (result_sets.c.study_uid == study_uid) & (result_sets.c.digest == digest)
+        with self._engine.begin() as db:
+            db.execute(result_sets.delete().where(where))
+            db.execute(
+                result_sets.insert().values(
+                    study_uid=study_uid, digest=digest, job_id=job_id,
+                    study_version=order.study_version, issued=issued, outcome=outcome,
+                    recorded_at=time.time(),
+                )
+            )  # fmt: skip
+
+    def mark_composed(self, study_uid: str, digest: str) -> None:
+        """The result set is the report's current version (after its transaction)."""
+        where = (result_sets.c.study_uid == study_uid) & (result_sets.c.digest == digest)
+        with self._engine.begin() as db:
+            db.execute(result_sets.update().where(where).values(outcome="composed"))
+
+    def result_set(self, study_uid: str, digest: str) -> KnownResultSet | None:
+        where = (result_sets.c.study_uid == study_uid) & (result_sets.c.digest == digest)
+        with self._engine.connect() as db:
+            row = db.execute(sa.select(result_sets).where(where)).first()
+        if row is None:
+            return None
+        issued: datetime | None = parse_instant(row.issued) if row.issued else None
+        order = ResultSetOrder(row.study_version, issued)
+        return KnownResultSet(order, str(row.outcome), str(row.job_id))
 
     def enqueue(
         self, destination: str, sop_uid: str, study_uid: str, kind: str, dataset: bytes
