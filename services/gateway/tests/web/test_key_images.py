@@ -4,11 +4,10 @@ AI mask (SEG) in ingestion, cut into slices by the real report service (GetKeyIm
 from pathlib import Path
 from typing import Any
 
-import grpc
 import pytest
 from playwright.sync_api import Locator, Page, expect
 from web_browser import ehr_launch, log_in, shoot, visited_urls
-from web_images import head_ct_with_mask, seed_key_image_study, store_in_ingestion
+from web_images import key_image_study
 from web_seed import seed_ich_study
 from web_suite import PHYSICIAN, WebSuite
 
@@ -16,31 +15,26 @@ pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
 
 
 @pytest.fixture(scope="module")
-def key_image_study(suite: WebSuite, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    images, seg = head_ct_with_mask(tmp_path_factory.mktemp("head"), seed=31)
-    with grpc.insecure_channel(suite.ingestion_grpc) as channel:
-        store_in_ingestion(channel, [*images, seg])
-    return suite.run(
-        lambda store, report: seed_key_image_study(store, report, "demo-patient-1", images, seg)
-    )
+def head_study(suite: WebSuite, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    return key_image_study(suite, tmp_path_factory.mktemp("head"), "demo-patient-1", seed=31)
 
 
-def open_patient_page(page: Page, suite: WebSuite, seeded: dict[str, Any]) -> Locator:
-    link = suite.card_link("demo-patient-1", [seeded["finding"], seeded["study"]])
+def open_patient_page(page: Page, suite: WebSuite, head_study: dict[str, Any]) -> Locator:
+    link = suite.card_link("demo-patient-1", [head_study["finding"], head_study["study"]])
     ehr_launch(page, suite, link)
     log_in(page, PHYSICIAN)
     page.wait_for_url("**/app/patient")
-    finding_id = seeded["finding"].removeprefix("Observation/")
+    finding_id = head_study["finding"].removeprefix("Observation/")
     viewer = page.locator(f'figure.viewer[data-finding="{finding_id}"]')
     expect(viewer.locator(".slice-label")).to_contain_text("(key slice)")
     return viewer
 
 
 def test_the_viewer_moves_through_slices_windows_and_hides_the_mask(
-    suite: WebSuite, page: Page, artifacts: Path, key_image_study: dict[str, Any]
+    suite: WebSuite, page: Page, artifacts: Path, head_study: dict[str, Any]
 ) -> None:
     urls = visited_urls(page)
-    viewer = open_patient_page(page, suite, key_image_study)
+    viewer = open_patient_page(page, suite, head_study)
     slice_image, overlay = viewer.locator("img.slice"), viewer.locator("img.overlay")
     expect(overlay).to_be_visible()
     shoot(page, artifacts, "patient-key-image")
@@ -73,11 +67,11 @@ def test_the_viewer_moves_through_slices_windows_and_hides_the_mask(
 
 
 def test_key_images_are_private_and_confined_to_the_launch_patient(
-    suite: WebSuite, page: Page, key_image_study: dict[str, Any]
+    suite: WebSuite, page: Page, head_study: dict[str, Any]
 ) -> None:
-    open_patient_page(page, suite, key_image_study)
-    report_id = key_image_study["report"].removeprefix("DiagnosticReport/")
-    finding_id = key_image_study["finding"].removeprefix("Observation/")
+    open_patient_page(page, suite, head_study)
+    report_id = head_study["report"].removeprefix("DiagnosticReport/")
+    finding_id = head_study["finding"].removeprefix("Observation/")
     own = page.request.get(
         f"{suite.web_url}/app/reports/{report_id}/findings/{finding_id}/key-image?window=lung"
     )
@@ -94,3 +88,6 @@ def test_key_images_are_private_and_confined_to_the_launch_patient(
     # A finding the report does not list.
     url = f"{suite.web_url}/app/reports/{report_id}/findings/{other_finding}/key-image"
     assert page.request.get(url).status == 404
+    # The study page's route is the worklist's: shut to a patient launch, even for its own.
+    url = f"{suite.web_url}/app/worklist/{report_id}/findings/{finding_id}/key-image"
+    assert page.request.get(url).status == 403

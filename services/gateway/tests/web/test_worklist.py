@@ -1,11 +1,13 @@
 """The radiologist's worklist in Debian's Chromium: ordered by AI priority, signed from
-the list through the report service, and updated live by server-sent events."""
+the list through the report service, updated live by server-sent events; and the study
+page's key image viewer on a real head CT and its AI mask."""
 
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
-from web_browser import log_in, shoot
+from web_browser import log_in, shoot, visited_urls
+from web_images import key_image_study
 from web_seed import seed_ich_study
 from web_suite import RADIOLOGIST, WebSuite
 
@@ -66,3 +68,34 @@ def test_a_new_stat_study_appears_on_top_of_an_open_worklist(
     expect(top).to_contain_text("STAT")
     assert page.evaluate("window.openedOnce") is True, "the page was reloaded"
     shoot(page, artifacts, "worklist-live-stat")
+
+
+def test_the_study_page_shows_each_findings_key_image_with_its_slider(
+    suite: WebSuite, page: Page, artifacts: Path, tmp_path: Path
+) -> None:
+    head = key_image_study(suite, tmp_path, "demo-patient-2", seed=32)
+    report_id = head["report"].removeprefix("DiagnosticReport/")
+    finding_id = head["finding"].removeprefix("Observation/")
+    urls = visited_urls(page)
+    open_worklist(page, suite)
+    page.locator(f'#rows tr[data-id="{report_id}"]').get_by_role("link").click()
+    finding = page.locator("article.finding", has_text="Intracranial haemorrhage")
+    expect(finding.get_by_role("row", name="Volume")).to_contain_text("20 mL")
+    viewer = finding.locator(f'figure.viewer[data-finding="{finding_id}"]')
+    expect(viewer.locator(".slice-label")).to_contain_text("(key slice)")
+    expect(viewer.locator("img.slice")).to_be_visible()
+    expect(viewer.locator("img.overlay")).to_be_visible()
+    shoot(page, artifacts, "study-key-image")
+    key = int(viewer.get_attribute("data-slice") or "")
+    key_src = viewer.locator("img.slice").get_attribute("src")
+
+    viewer.get_by_label("Slice", exact=True).fill(str(key - 2))
+    expect(viewer).to_have_attribute("data-slice", str(key - 2))
+    expect(viewer.locator(".slice-label")).to_contain_text(f"Slice {key - 1} of")
+    assert viewer.locator("img.slice").get_attribute("src") != key_src
+    viewer.get_by_role("button", name="Next slice").click()
+    expect(viewer).to_have_attribute("data-slice", str(key - 1))
+    assert [u for u in urls if f"/app/worklist/{report_id}/findings/" in u]
+    # Signed, it leaves the open work, ahead of the live test's new STAT study.
+    page.get_by_role("button", name="Sign the report").click()
+    expect(page.locator("#report-status")).to_have_text("final")

@@ -7,6 +7,7 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
+import grpc
 import highdicom as hd
 import numpy as np
 import pydicom
@@ -18,6 +19,7 @@ from radcds.report.v1 import report_pb2
 from radcds_kit.fhir_store import FhirStoreClient
 from radcds_synth import TINY, HaemorrhageSpec, StudyIdentity, UidSource, write_head_ct
 from web_seed import FINDING, _put, ich_finding
+from web_suite import WebSuite
 
 CHUNK = 256 * 1024
 
@@ -119,3 +121,14 @@ async def seed_key_image_study(
     ))  # fmt: skip
     return {"finding": finding_ref, "study": study,
             "report": composed.diagnostic_report.reference, "key_uid": key_uid}  # fmt: skip
+
+
+def key_image_study(suite: WebSuite, folder: Path, patient_id: str, seed: int) -> dict[str, Any]:
+    """A head CT and its AI mask stored in the suite's ingestion, and the finding and
+    preliminary report that name its key slice."""
+    images, seg = head_ct_with_mask(folder, seed=seed)
+    with grpc.insecure_channel(suite.ingestion_grpc) as channel:
+        store_in_ingestion(channel, [*images, seg])
+    return suite.run(
+        lambda store, report: seed_key_image_study(store, report, patient_id, images, seg)
+    )

@@ -32,9 +32,12 @@ class FhirReader:
         ]
 
     async def _get(self, path: str, params: dict[str, str] | None) -> Resource:
-        response = await self._http.get(
-            f"{self._base}/{path}", params=params, headers=self._headers
-        )
+        try:
+            response = await self._http.get(
+                f"{self._base}/{path}", params=params, headers=self._headers
+            )
+        except httpx.TransportError:
+            raise PageError(502, "The FHIR server did not answer.") from None
         if response.status_code == 401:
             raise LoginRequired()
         if response.status_code == 403:

@@ -1,7 +1,8 @@
-"""A finding's key image for the patient page's viewer: one slice around the key slice in
-a window, and the AI mask as a separate transparent layer, from the report service
-(GetKeyImage). Authorised as the patient page is: only the launch's patient, and only a
-finding the report lists among its results."""
+"""A finding's key image for the viewer (static/viewer.js): one slice around the key slice
+in a window, and the AI mask as a separate transparent layer, from the report service
+(GetKeyImage), for a finding the report lists among its results. Each page's route
+authorises as its page does: the patient page's only the launch's patient, the
+radiologist's study page's a worklist sign-in."""
 
 import base64
 import re
@@ -10,8 +11,6 @@ from typing import Any
 from radcds_gateway.web.components import WebComponents
 from radcds_gateway.web.errors import PageError
 from radcds_gateway.web.fhir_reader import FhirReader
-from radcds_gateway.web.patient_view import page_patient
-from radcds_gateway.web.sessions import WebSession
 
 # The report service's named windows (report.proto, GetKeyImageRequest.window), with the
 # labels the viewer's select shows; the viewer shows the width and level the service used.
@@ -33,17 +32,18 @@ def _png(data: bytes) -> str:
 
 
 async def key_image(
-    web: WebComponents, reader: FhirReader, session: WebSession,
+    web: WebComponents, reader: FhirReader, patient: str | None,
     report_id: str, observation_id: str, offset: int, window: str,
 ) -> dict[str, Any]:  # fmt: skip
+    """The slice at `offset` from the key slice; `patient`, when given, is the only patient
+    whose reports may be shown."""
     if not FHIR_ID.fullmatch(report_id) or not FHIR_ID.fullmatch(observation_id):
         raise PageError(404, "No such key image.")
     if window and window not in WINDOWS:
         raise PageError(400, "Choose one of the listed windows.")
-    patient = page_patient(session)
     report = await reader.read(f"DiagnosticReport/{report_id}")
     subject = str(report.get("subject", {}).get("reference", ""))
-    if subject != f"Patient/{patient}":
+    if patient is not None and subject != f"Patient/{patient}":
         raise PageError(403, "This image is for a patient outside your sign-in.")
     results = {str(r.get("reference", "")) for r in report.get("result", [])}
     if f"Observation/{observation_id}" not in results:

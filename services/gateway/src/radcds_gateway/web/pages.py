@@ -1,7 +1,7 @@
 """The pages: the patient page (from an EHR launch), the worklist, a study's draft with
 sign and amend, and the report's documents. Routes stay thin; views build the content."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
@@ -81,17 +81,26 @@ async def document(
     return Response(data, media_type=content_type, headers=headers)
 
 
+SliceOffset = Annotated[int, Query(ge=-MAX_OFFSET, le=MAX_OFFSET)]
+WindowName = Annotated[str, Query(max_length=32)]
+
+
+def _key_image_response(image: dict[str, Any]) -> Response:
+    """The viewer's slice: report and Observation ids in the path, nothing about the
+    patient; the browser may keep it, no shared cache may."""
+    headers = {"Cache-Control": "private, max-age=300", "Vary": "Cookie"}
+    return JSONResponse(image, headers=headers)
+
+
 @router.get("/reports/{report_id}/findings/{observation_id}/key-image")
 async def finding_key_image(
     web: Web, session: Session, reader: Reader, report_id: str, observation_id: str,
-    offset: Annotated[int, Query(ge=-MAX_OFFSET, le=MAX_OFFSET)] = 0,
-    window: Annotated[str, Query(max_length=32)] = "",
+    offset: SliceOffset = 0, window: WindowName = "",
 ) -> Response:  # fmt: skip
-    """The viewer's slice: report and Observation ids in the path, nothing about the
-    patient; the browser may keep it, no shared cache may."""
-    image = await key_image(web, reader, session, report_id, observation_id, offset, window)
-    headers = {"Cache-Control": "private, max-age=300", "Vary": "Cookie"}
-    return JSONResponse(image, headers=headers)
+    """The patient page's viewer: only the launch's patient."""
+    patient = page_patient(session)
+    image = await key_image(web, reader, patient, report_id, observation_id, offset, window)
+    return _key_image_response(image)
 
 
 @router.get("/worklist")
@@ -116,7 +125,18 @@ async def study(
 ) -> Response:
     require_worklist_access(session)
     page = await study_page(web, reader, report_id)
-    return render(request, "study.html", session, page=page)
+    return render(request, "study.html", session, page=page, windows=WINDOWS)
+
+
+@router.get("/worklist/{report_id}/findings/{observation_id}/key-image")
+async def study_key_image(
+    web: Web, session: Session, reader: Reader, report_id: str, observation_id: str,
+    offset: SliceOffset = 0, window: WindowName = "",
+) -> Response:  # fmt: skip
+    """The study page's viewer: authorised as the study page is."""
+    require_worklist_access(session)
+    image = await key_image(web, reader, None, report_id, observation_id, offset, window)
+    return _key_image_response(image)
 
 
 @router.post("/worklist/{report_id}/sign")

@@ -100,9 +100,11 @@ def _key_images(observation: Resource) -> list[str]:
     ]
 
 
-async def _finding(
+async def describe_finding(
     reader: FhirReader, obs: Resource, subjects: tuple[str, ...], models: dict[str, Model]
 ) -> Finding:
+    """An AI finding as the pages show it; `subjects` are the launch's, `models` a cache of
+    the Device resources already read."""
     studies = {d.get("reference") for d in obs.get("derivedFrom", [])}
     return Finding(
         id=str(obs["id"]),
@@ -165,7 +167,7 @@ async def patient_page(reader: FhirReader, session: WebSession) -> PatientPage:
     ai.sort(key=lambda o: str(o.get("issued", "")), reverse=True)
     subjects = session.context.subjects if session.context else ()
     models: dict[str, Model] = {}
-    findings = [await _finding(reader, o, subjects, models) for o in ai]
+    findings = [await describe_finding(reader, o, subjects, models) for o in ai]
     inputs: dict[str, str] = {}
     assessments = await reader.search("RiskAssessment", subject)
     risks = [_risk(r, await _basis(reader, r, inputs)) for r in assessments]

@@ -1,13 +1,16 @@
-"""A study as the radiologist opens it from the worklist, and the report's documents."""
+"""A study as the radiologist opens it from the worklist: the draft, and each finding of
+the report with its key image viewer; and the report's documents."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from radcds_gateway.web import fhir_text as t
 from radcds_gateway.web.components import WebComponents
 from radcds_gateway.web.errors import PageError
-from radcds_gateway.web.fhir_reader import FhirReader
+from radcds_gateway.web.fhir_reader import FhirReader, Resource
+from radcds_gateway.web.patient_view import Finding, Model, describe_finding
 from radcds_gateway.web.sessions import WebSession
+from radcds_gateway.web.worklist import report_results
 
 
 @dataclass
@@ -20,6 +23,18 @@ class StudyPage:
     patient_name: str
     issued: str
     can_sign: bool
+    findings: list[Finding] = field(default_factory=list)
+
+
+async def _findings(reader: FhirReader, report: Resource) -> list[Finding]:
+    """The report's findings in its own order, each shown from this report's key images."""
+    models: dict[str, Model] = {}
+    findings = []
+    for observation in await report_results(reader, report):
+        finding = await describe_finding(reader, observation, (), models)
+        finding.report_id = str(report["id"])
+        findings.append(finding)
+    return findings
 
 
 async def study_page(web: WebComponents, reader: FhirReader, report_id: str) -> StudyPage:
@@ -35,6 +50,7 @@ async def study_page(web: WebComponents, reader: FhirReader, report_id: str) -> 
         patient_name=t.human_name(patient),
         issued=t.when_text(report.get("issued")),
         can_sign=status == "preliminary",
+        findings=await _findings(reader, report),
     )
 
 

@@ -23,7 +23,8 @@ def require_worklist_access(session: WebSession) -> None:
         raise PageError(403, "Your sign-in does not allow reading reports.")
 
 
-async def _results(reader: FhirReader, report: Resource) -> list[Resource]:
+async def report_results(reader: FhirReader, report: Resource) -> list[Resource]:
+    """The report's result Observations the user may read; the others are left out."""
     found = []
     for result in report.get("result", []):
         try:
@@ -34,7 +35,7 @@ async def _results(reader: FhirReader, report: Resource) -> list[Resource]:
 
 
 async def _row(reader: FhirReader, report: Resource) -> dict[str, Any]:
-    results = await _results(reader, report)
+    results = await report_results(reader, report)
     priority = min((t.priority_code(o) for o in results), key=_rank, default="R")
     result_at = min((m for o in results if (m := t.instant(o.get("issued")))), default=None)
     study_refs = report.get("imagingStudy", [])

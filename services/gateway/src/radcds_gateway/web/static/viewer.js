@@ -1,5 +1,7 @@
-// The key image viewer on the patient page: one slice of a finding's series with the AI
-// mask stacked on top, from /app/reports/{report}/findings/{observation}/key-image.
+// The key image viewer (templates/finding.html) on the patient page and the study page: one
+// slice of a finding's series with the AI mask stacked on top, from
+// {data-source}/{report}/findings/{observation}/key-image, the route that authorises the
+// page's user (/app/reports for the patient page, /app/worklist for the study page).
 // Slice slider, previous/next buttons and arrow keys move through the series; the window
 // select re-renders the slice; the checkbox shows or hides the mask. No HTML from data.
 "use strict";
@@ -7,7 +9,7 @@
 function keyImageUrl(root, offset, windowName) {
   const params = new URLSearchParams({ offset: String(offset) });
   if (windowName) params.set("window", windowName);
-  return "/app/reports/" + encodeURIComponent(root.dataset.report) + "/findings/" +
+  return root.dataset.source + "/" + encodeURIComponent(root.dataset.report) + "/findings/" +
     encodeURIComponent(root.dataset.finding) + "/key-image?" + params.toString();
 }
 
