@@ -21,6 +21,10 @@ def test_demo_runs_to_the_end(demo_run: Any) -> None:
     pdfs = [Path(p) for p in summary["pdfs"]]
     assert len(pdfs) >= 2
     assert all(p.read_bytes().startswith(b"%PDF") for p in pdfs)
+    # The haemorrhage's key slice with its mask, as the report's Media.
+    key_images = [Path(p) for p in summary["key_images"]]
+    assert key_images
+    assert all(p.read_bytes().startswith(b"\x89PNG") for p in key_images)
     by_finding = {p["finding"]: p for p in summary["patients"]}
     assert "critical" in by_finding["ich"]["indicators"]
     assert "intracranial-hemorrhage" in by_finding["ich"]["ai_findings"]

@@ -131,20 +131,29 @@ def _await_results(
     return pending
 
 
-def _write_pdfs(out: Path, cohort: list[DemoPatient]) -> list[Path]:
+def _write_documents(ehr: EhrClient, out: Path, cohort: list[DemoPatient]) -> list[Path]:
+    """Each report's PDF (its presentedForm) and key images (the Media it links: the key
+    slice with the AI mask over it), as the EHR would read them."""
     written = []
     for patient in cohort:
-        for report in patient.reports:
-            for number, form in enumerate(report.get("presentedForm", []), start=1):
-                if form.get("contentType") != "application/pdf" or "data" not in form:
-                    continue
-                path = out / f"report-patient-{patient.ordinal}-{number}.pdf"
-                path.write_bytes(base64.b64decode(form["data"]))
-                written.append(path)
+        for number, report in enumerate(patient.reports, start=1):
+            stem = f"report-patient-{patient.ordinal}-{number}"
+            for form in report.get("presentedForm", []):
+                if form.get("contentType") == "application/pdf" and "data" in form:
+                    written.append(_write(out / f"{stem}.pdf", form["data"]))
+            for index, media in enumerate(ehr.key_images(report), start=1):
+                content = media.get("content", {})
+                if content.get("contentType") == "image/png" and "data" in content:
+                    written.append(_write(out / f"{stem}-key-image-{index}.png", content["data"]))
     return written
 
 
-def _summary(cohort: list[DemoPatient], times: dict[int, float], pdfs: list[Path]) -> Resource:
+def _write(path: Path, data: str) -> Path:
+    path.write_bytes(base64.b64decode(data))
+    return path
+
+
+def _summary(cohort: list[DemoPatient], times: dict[int, float], documents: list[Path]) -> Resource:
     patients = [
         {
             "ordinal": p.ordinal,
@@ -157,18 +166,26 @@ def _summary(cohort: list[DemoPatient], times: dict[int, float], pdfs: list[Path
         }
         for p in cohort
     ]
-    return {"synthetic": True, "patients": patients, "pdfs": [str(p) for p in pdfs]}
+    return {
+        "synthetic": True,
+        "patients": patients,
+        "pdfs": [str(p) for p in documents if p.suffix == ".pdf"],
+        "key_images": [str(p) for p in documents if p.suffix == ".png"],
+    }
 
 
-def _report(out: Path, cohort: list[DemoPatient], stable_age_s: float) -> None:
+def _report(ehr: EhrClient, out: Path, cohort: list[DemoPatient], stable_age_s: float) -> None:
     print_cards(cohort)
     print_worklist(cohort)
-    pdfs = _write_pdfs(out, cohort)
+    documents = _write_documents(ehr, out, cohort)
     times = print_times(cohort, stable_age_s)
     print_truth(cohort)
-    summary = _summary(cohort, times, pdfs)
+    summary = _summary(cohort, times, documents)
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-    console.print(f"{len(pdfs)} report PDF(s) written to {out}")
+    console.print(
+        f"{len(summary['pdfs'])} report PDF(s) and {len(summary['key_images'])} key image(s) "
+        f"(the key slice with the AI mask in red) written to {out}"
+    )
 
 
 def _run(running: RunningSuite, ehr_key: EhrClientKey, options: DemoOptions) -> bool:
@@ -184,7 +201,7 @@ def _run(running: RunningSuite, ehr_key: EhrClientKey, options: DemoOptions) -> 
         _load_records(ehr, cohort)
         _send_studies(suite.host, suite.ingestion_dimse_port, cohort)
         late = _await_results(ehr, cohort, options.timeout_s, lambda: running.supervisor.stopping)
-    _report(options.out, cohort, options.stable_age_s)
+        _report(ehr, options.out, cohort, options.stable_age_s)
     console.print(SYNTHETIC_NOTICE)
     if late:
         names = ", ".join(p.label for p in late)

@@ -136,6 +136,16 @@ class EhrClient:
                     found.append(response.json())
         return found
 
+    def key_images(self, report: Resource) -> list[Resource]:
+        """The Media a report links (DiagnosticReport.media.link): its key images."""
+        images = []
+        for media in report.get("media", []):
+            reference = str(media.get("link", {}).get("reference", ""))
+            response = self.http.get(f"{self.fhir}/{reference}", headers=self._auth)
+            if reference.startswith("Media/") and response.status_code == 200:
+                images.append(response.json())
+        return images
+
     def patient_view(self, patient_id: str) -> list[Resource]:
         """Calls the findings service's patient-view hook, signed; returns its cards."""
         if self.key is None:

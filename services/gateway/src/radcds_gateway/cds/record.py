@@ -56,9 +56,12 @@ def concept_code(observation: Resource, code: str) -> str | None:
 
 
 def number(value: float | None, unit: str = "") -> str:
+    """Three significant figures, as a measurement reads (40.6 mL, not 40.6406 mL); whole
+    numbers from 1000, never an exponent."""
     if value is None:
         return "unknown"
-    return f"{value:g} {unit}".rstrip()
+    text = f"{value:.0f}" if abs(value) >= 1000 else f"{value:.3g}"
+    return f"{text} {unit}".rstrip()
 
 
 def model_of(observation: Resource, devices: dict[str, Resource]) -> ModelVersion:
