@@ -9,15 +9,9 @@ from pathlib import Path
 import pytest
 from radcds_kit.ports import free_port
 
-SUITE_PORTS = (
-    *(f"RADCDS_{s}_GRPC_PORT" for s in ("GATEWAY", "INGESTION", "INFERENCE", "RISK", "REPORT")),
-    "RADCDS_GATEWAY_HTTP_PORT",
-    "RADCDS_INGESTION_DIMSE_PORT",
-    "RADCDS_INGESTION_DICOMWEB_PORT",
-    "RADCDS_TRITON_HTTP_PORT",
-    "RADCDS_TRITON_GRPC_PORT",
-    "RADCDS_TRITON_METRICS_PORT",
-)
+from radcds_cli.suite import SuiteSettings
+
+SUITE_PORTS = SuiteSettings.port_variables()
 
 
 @dataclass(frozen=True)

@@ -60,6 +60,12 @@ class SuiteSettings(BaseSettings):
             env[f"RADCDS_{service.upper()}_GRPC_ADDRESS"] = self.grpc_address(service)
         return env
 
+    @classmethod
+    def port_variables(cls) -> tuple[str, ...]:
+        """Every RADCDS_*_PORT the suite listens on: what a test sets to free ports."""
+        names = [name for name in cls.model_fields if name.endswith("_port")]
+        return tuple(f"RADCDS_{name.upper()}" for name in names)
+
     def endpoints(self, service: str) -> list[str]:
         """What a person connects to, beside the gRPC API."""
         host = self.host

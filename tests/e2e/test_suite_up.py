@@ -13,6 +13,8 @@ import pytest
 from radcds_kit.health import health_status
 from radcds_kit.ports import free_port
 
+from radcds_cli.suite import SuiteSettings
+
 pytestmark = pytest.mark.e2e
 
 SERVICES = ("gateway", "ingestion", "inference", "risk", "report")
@@ -20,15 +22,7 @@ SERVICES = ("gateway", "ingestion", "inference", "risk", "report")
 
 def suite_env(tmp_path: Path, redis_url: str) -> dict[str, str]:
     env = {**os.environ, "RADCDS_DATA_DIR": str(tmp_path / "var"), "RADCDS_REDIS_URL": redis_url}
-    for variable in (
-        *(f"RADCDS_{s.upper()}_GRPC_PORT" for s in SERVICES),
-        "RADCDS_GATEWAY_HTTP_PORT",
-        "RADCDS_INGESTION_DIMSE_PORT",
-        "RADCDS_INGESTION_DICOMWEB_PORT",
-        "RADCDS_TRITON_HTTP_PORT",
-        "RADCDS_TRITON_GRPC_PORT",
-        "RADCDS_TRITON_METRICS_PORT",
-    ):
+    for variable in SuiteSettings.port_variables():
         env[variable] = str(free_port())
     env["RADCDS_INGESTION_MIN_FREE_BYTES"] = "0"
     return env

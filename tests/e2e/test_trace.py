@@ -32,19 +32,13 @@ from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_serv
 from radcds_kit.health import health_status
 from radcds_kit.ports import free_port
 
+from radcds_cli.suite import SuiteSettings
+
 # Starting the suite with Triton on two shared cores takes minutes.
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
 SERVICES = ("gateway", "ingestion", "inference", "risk", "report")
-PORTS = (
-    *(f"RADCDS_{s.upper()}_GRPC_PORT" for s in SERVICES),
-    "RADCDS_GATEWAY_HTTP_PORT",
-    "RADCDS_INGESTION_DIMSE_PORT",
-    "RADCDS_INGESTION_DICOMWEB_PORT",
-    "RADCDS_TRITON_HTTP_PORT",
-    "RADCDS_TRITON_GRPC_PORT",
-    "RADCDS_TRITON_METRICS_PORT",
-)
+PORTS = SuiteSettings.port_variables()
 STORESCU = "/usr/bin/storescu"  # dcmtk's, not the one pynetdicom puts in the venv
 STABLE_AGE_S = 2.0
 
