@@ -3,6 +3,7 @@
 import os
 import socket
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -137,3 +138,34 @@ def test_associations_beyond_the_maximum_are_rejected(receiver) -> None:
         first.release()
     finally:
         scp.stop()
+
+
+def established_after_retries(ae: AE, port: int, attempts: int = 50) -> Association:
+    """An association once the SCP has freed the slot of the one before (its reactor ends
+    on its own thread, a moment after the peer's release or abort)."""
+    for _ in range(attempts):
+        assoc = ae.associate("127.0.0.1", port, ae_title="RADCDS")
+        if assoc.is_established:
+            return assoc
+        time.sleep(0.1)
+    raise AssertionError("the SCP never freed the association slot")
+
+
+@pytest.mark.parametrize("ending", ["release", "abort"])
+def test_a_peer_ending_its_association_frees_the_slot(receiver, write_ct_series, ending) -> None:
+    scp = StorageScp(
+        ScpConfig(ae_title="RADCDS", host="127.0.0.1", port=0, max_associations=1), receiver
+    )
+    scp.start()
+    try:
+        ae = AE(ae_title="PYSCU")
+        ae.add_requested_context("1.2.840.10008.5.1.4.1.1.2")
+        first = ae.associate("127.0.0.1", scp.port, ae_title="RADCDS")
+        assert first.send_c_store(write_ct_series(1)[0]).Status == 0x0000
+        getattr(first, ending)()
+        second = established_after_retries(ae, scp.port)
+        assert second.send_c_store(write_ct_series(1)[0]).Status == 0x0000
+        second.release()
+    finally:
+        scp.stop()
+    assert receiver.index.instance_count() == 2

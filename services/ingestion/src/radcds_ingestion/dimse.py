@@ -11,6 +11,7 @@ from pynetdicom.sop_class import Verification  # type: ignore[attr-defined]
 
 from radcds_ingestion import statuses
 from radcds_ingestion.receiver import InstanceReceiver
+from radcds_ingestion.responsive_reactors import make_responsive
 from radcds_ingestion.storage_classes import STORAGE_SOP_CLASSES
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,7 @@ class StorageScp:
             self._server = None
 
     def _on_connection(self, event: Any) -> None:
+        make_responsive(event.assoc)
         connection = event.assoc.dul.socket.socket
         if connection is not None:
             connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

@@ -12,7 +12,9 @@ from typing import Any
 
 from sqlalchemy import (
     Engine,
+    Integer,
     RowMapping,
+    bindparam,
     create_engine,
     event,
     func,
@@ -88,6 +90,18 @@ class InstanceIndex:
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._insert = postgresql.insert if self.engine.dialect.name != "sqlite" else sqlite.insert
+        # Built once: each add then only binds values to statements already compiled.
+        self._add_instance = (
+            self._insert(instances).on_conflict_do_nothing().returning(instances.c.sop_instance_uid)
+        )
+        study_insert = self._insert(studies)
+        self._add_study = study_insert.on_conflict_do_update(
+            index_elements=[studies.c.study_instance_uid],
+            set_={
+                "last_received_at": study_insert.excluded.last_received_at,
+                "revision": studies.c.revision + bindparam("added", type_=Integer),
+            },
+        )
         # A study's traceparent never changes once stored: every received instance asks
         # for it, so the recent studies' are kept rather than read per instance.
         self._traceparents: OrderedDict[str, str] = OrderedDict()
@@ -118,23 +132,11 @@ class InstanceIndex:
         ``traceparent`` is kept only by the instance that creates the study's row."""
         with self.engine.begin() as connection:
             inserted = connection.execute(
-                self._insert(instances)
-                .values(**_instance_values(header, path, size_bytes, now))
-                .on_conflict_do_nothing()
-                .returning(instances.c.sop_instance_uid)
+                self._add_instance, _instance_values(header, path, size_bytes, now)
             )
             is_new = inserted.first() is not None
-            connection.execute(
-                self._insert(studies)
-                .values(**_study_values(header, now), traceparent=traceparent)
-                .on_conflict_do_update(
-                    index_elements=[studies.c.study_instance_uid],
-                    set_={
-                        "last_received_at": now,
-                        "revision": studies.c.revision + (1 if is_new else 0),
-                    },
-                )
-            )
+            study = _study_values(header, now) | {"traceparent": traceparent, "added": int(is_new)}
+            connection.execute(self._add_study, study)
         return is_new
 
     def indexed_paths(self) -> set[str]:

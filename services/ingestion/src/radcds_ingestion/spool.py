@@ -73,10 +73,10 @@ class InstanceSpool:
                 handle.write(chunk)
         return path
 
-    def commit(self, incoming: Path, study_instance_uid: str, sop_instance_uid: str) -> Path:
-        """Make an incoming file durable at its final path: fsync file, rename, fsync dirs."""
+    def place(self, incoming: Path, study_instance_uid: str, sop_instance_uid: str) -> Path:
+        """Move an incoming file whose data is already fsynced (``fsync_file``) to its final
+        path and make that name durable: rename, fsync dirs."""
         final = self.path_for(study_instance_uid, sop_instance_uid)
-        fsync_file(incoming)
         new_directory = not final.parent.exists()
         final.parent.mkdir(parents=True, exist_ok=True)
         try:
