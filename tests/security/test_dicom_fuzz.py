@@ -87,12 +87,22 @@ def dicomweb(ingestion: RunningIngestion, keycloak: KeycloakServer) -> Iterator[
         yield client
 
 
+@pytest.fixture(scope="module", autouse=True)
+def chunked_store() -> Iterator[None]:
+    """pynetdicom sends each file's bytes as they are (no decode and re-encode), for this
+    module only: the setting is process-global, and left on it makes other tests' SCUs
+    refuse to convert between transfer syntaxes."""
+    before = _config.STORE_SEND_CHUNKED_DATASET
+    _config.STORE_SEND_CHUNKED_DATASET = True
+    yield
+    _config.STORE_SEND_CHUNKED_DATASET = before
+
+
 class Scu:
     """A C-STORE SCU that keeps its association open, and opens a new one when ingestion
     has aborted or released the last."""
 
     def __init__(self, port: int) -> None:
-        _config.STORE_SEND_CHUNKED_DATASET = True  # send the file's bytes as they are
         self.ae = AE(ae_title="FUZZSCU")
         for syntax in PROPOSED_SYNTAXES:
             self.ae.add_requested_context(CTImageStorage, syntax)
