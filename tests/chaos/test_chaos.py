@@ -7,8 +7,6 @@ status for is stored, and no inference job is stuck (each is in a final state, n
 pending in the Redis streams, nothing dead-lettered).
 """
 
-import os
-import subprocess
 import threading
 import time
 from collections.abc import Callable
@@ -25,6 +23,7 @@ from radcds_inference.jobs import HANDOVER_GROUP, JOBS_GROUP, Job
 from radcds_inference.worker import result_set_digest
 from radcds_ingestion.index import InstanceIndex
 from radcds_ingestion.spool import InstanceSpool
+from radcds_kit.testing.storescu import storescu
 from radcds_report.vocabulary import REPORT_IDENTIFIER_SYSTEM, RESULT_SET_EXTENSION
 
 from radcds_cli.demo.cohort import DemoPatient, synthesise_cohort
@@ -34,31 +33,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.chaos]
 
 STUDIES, SEED = 20, 7
 SIZE = (64, 16)  # matrix, slices: the demo's; the head rule wants slices of 10 mm or less
-STORESCU = "/usr/bin/storescu"  # dcmtk's, not the one pynetdicom puts in the venv
 FINAL_JOB_STATES = {"SUCCEEDED", "NO_APPLICABLE_MODEL", "FAILED", "DEAD_LETTERED"}
-
-
-def storescu(port: int, paths: list[Path], on_success: Callable[[], None]) -> set[Path]:
-    """Sends `paths` in one association; returns those whose C-STORE got a success status."""
-    command = [STORESCU, "-v", "-aet", "CHAOS_PACS", "-aec", "RADCDS", "127.0.0.1", str(port)]
-    sender = subprocess.Popen(
-        [*command, *map(str, paths)],
-        env={**os.environ, "TCP_NODELAY": "1"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    acknowledged: set[Path] = set()
-    current: Path | None = None
-    assert sender.stdout is not None
-    for line in sender.stdout:
-        if line.startswith("I: Sending file: "):
-            current = Path(line.removeprefix("I: Sending file: ").strip())
-        elif "Received Store Response (Success)" in line and current is not None:
-            acknowledged.add(current)
-            on_success()
-    sender.wait()
-    return acknowledged
 
 
 class PacsSender(threading.Thread):
@@ -74,7 +49,7 @@ class PacsSender(threading.Thread):
         self.error = ""
         self._gate, self._allowed = threading.Condition(), 0
 
-    def _count(self) -> None:
+    def _count(self, _in_this_association: int) -> None:
         self.acknowledged_count += 1
 
     def allow(self, studies: int) -> None:
@@ -92,7 +67,9 @@ class PacsSender(threading.Thread):
     def _send(self, patient: DemoPatient) -> None:
         pending, deadline = patient.instances, time.monotonic() + self.give_up_s
         while True:
-            self.acknowledged |= storescu(self.port, pending, self._count)
+            self.acknowledged |= storescu(
+                self.port, pending, calling_ae="CHAOS_PACS", on_success=self._count
+            )
             pending = [p for p in pending if p not in self.acknowledged]
             if not pending:
                 return

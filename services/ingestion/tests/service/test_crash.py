@@ -13,6 +13,7 @@ from pydicom import dcmread
 from radcds.ingestion.v1 import ingestion_pb2, ingestion_pb2_grpc
 from radcds_ingestion.index import InstanceIndex
 from radcds_ingestion.spool import InstanceSpool
+from radcds_kit.testing.storescu import storescu
 
 pytestmark = pytest.mark.integration
 
@@ -20,28 +21,14 @@ STUDY_SIZE, KILL_AFTER = 500, 150
 
 
 def send_until_killed(port: int, paths: list[Path], victim: int) -> set[Path]:
-    """Run storescu -v over `paths`; SIGKILL `victim` after KILL_AFTER successes.
-    Returns the files whose C-STORE got a success status."""
-    command = ["/usr/bin/storescu", "-v", "-aet", "STORESCU", "-aec", "RADCDS"]
-    sender = subprocess.Popen(
-        [*command, "127.0.0.1", str(port), *map(str, paths)],
-        env={**os.environ, "TCP_NODELAY": "1"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    acknowledged: set[Path] = set()
-    current: Path | None = None
-    assert sender.stdout is not None
-    for line in sender.stdout:
-        if line.startswith("I: Sending file: "):
-            current = Path(line.removeprefix("I: Sending file: ").strip())
-        elif "Received Store Response (Success)" in line and current is not None:
-            acknowledged.add(current)
-            if len(acknowledged) == KILL_AFTER:
-                os.kill(victim, signal.SIGKILL)
-    sender.wait()
-    return acknowledged
+    """storescu over `paths`; SIGKILL `victim` after KILL_AFTER successes. Returns the files
+    whose C-STORE got a success status."""
+
+    def kill_at(count: int) -> None:
+        if count == KILL_AFTER:
+            os.kill(victim, signal.SIGKILL)
+
+    return storescu(port, paths, on_success=kill_at)
 
 
 def study_of(address: str, study_uid: str) -> ingestion_pb2.Study:
