@@ -17,23 +17,22 @@ class Assessment:
     risk_assessments: list[tuple[str, Resource]]  # (calculator, RiskAssessment)
 
 
-def _line(result: risk_pb2.CalculatorResult) -> RiskLine:
+def _line(result: risk_pb2.CalculatorResult, assessment: Resource | None) -> RiskLine:
     level = risk_pb2.AlertLevel.Name(result.alert_level).removeprefix("ALERT_LEVEL_").lower()
     summary = result.summary
     if result.status == risk_pb2.RESULT_STATUS_MISSING_INPUT:
         missing = ", ".join(m.name for m in result.missing_inputs)
         summary = f"Not computed: missing {missing}."
-    return RiskLine(_title(result), summary, level, result.citation)
+    return RiskLine(_title(result.calculator, assessment), summary, level, result.citation)
 
 
-def _title(result: risk_pb2.CalculatorResult) -> str:
+def _title(calculator: str, assessment: Resource | None) -> str:
     """The score's name for readers (the RiskAssessment's method.text, e.g. "ICH score
     (30-day mortality)"); the calculator's code when nothing was computed."""
-    if result.risk_assessment:
-        method = json.loads(result.risk_assessment).get("method", {})
-        if isinstance(method, dict) and method.get("text"):
-            return str(method["text"])
-    return result.calculator
+    method = (assessment or {}).get("method", {})
+    if isinstance(method, dict) and method.get("text"):
+        return str(method["text"])
+    return calculator
 
 
 async def assess(
@@ -49,12 +48,16 @@ async def assess(
         ),
         timeout=timeout_s,
     )
-    shown = [r for r in reply.results if r.status != risk_pb2.RESULT_STATUS_NOT_APPLICABLE]
+    shown = [
+        (r, json.loads(r.risk_assessment) if r.risk_assessment else None)
+        for r in reply.results
+        if r.status != risk_pb2.RESULT_STATUS_NOT_APPLICABLE
+    ]
     return Assessment(
-        lines=[_line(r) for r in shown],
+        lines=[_line(r, assessment) for r, assessment in shown],
         risk_assessments=[
-            (r.calculator, json.loads(r.risk_assessment))
-            for r in shown
-            if r.status == risk_pb2.RESULT_STATUS_COMPUTED and r.risk_assessment
+            (r.calculator, assessment)
+            for r, assessment in shown
+            if r.status == risk_pb2.RESULT_STATUS_COMPUTED and assessment is not None
         ],
     )
